@@ -1,0 +1,257 @@
+"""Build the warehouse: raw deliveries -> staging (+ quarantine) -> curated star schema -> marts -> cube.
+
+The build writes a new DuckDB file next to the target and moves it into place only when everything
+succeeded, so a failed or interrupted build never damages the last good warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import pseudonymise
+from pipelines.config import REQUIRED_TABLES
+from pipelines.contracts import contracts
+from pipelines.errors import BuildFailed, FileRejected
+from pipelines.indicators.engine import BREAKDOWNS, compute
+from pipelines.indicators.registry import INDICATORS
+from pipelines.quality.staging import QUARANTINE_DDL, stage
+from pipelines.sources.csv_template import read
+from pipelines.sources.discover import DeliveryFile, discover
+
+SQL = Path(__file__).parent / "sql"
+CURATED = ("dim_region", "dim_provider", "dim_qualification", "dim_credential", "dim_learner",
+           "fct_award", "fct_pathway_event", "fct_verification", "fct_employment_outcome")
+MARTS = ("mart_award", "mart_credential_year", "mart_learner_cohort", "mart_stackable_cohort")
+
+
+@dataclass
+class BuildResult:
+    warehouse: Path
+    build_id: str
+    cutoff: date
+    seconds: float
+    report: pl.DataFrame  # one row per delivery file: rows in / loaded / quarantined / rejected
+
+    @property
+    def rows_in(self) -> int:
+        return int(self.report["rows_in"].sum())
+
+    @property
+    def rows_loaded(self) -> int:
+        return int(self.report["rows_loaded"].sum())
+
+    @property
+    def rows_quarantined(self) -> int:
+        return int(self.report["rows_quarantined"].sum())
+
+    @property
+    def files_rejected(self) -> int:
+        return int((self.report["status"] == "rejected").sum())
+
+
+def read_cutoff(raw: Path) -> date | None:
+    """The data cut-off a delivery declares in manifest.json, if any."""
+    manifest = raw / "manifest.json"
+    if not manifest.exists():
+        return None
+    try:
+        return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_cutoff"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BuildFailed(f"manifest.json has no valid data_cutoff date ({exc})", manifest) from None
+
+
+def _digest(files: list[DeliveryFile], cutoff: date) -> str:
+    """Build id: a hash of the input bytes and cut-off, so the same inputs give the same id."""
+    h = hashlib.sha256(cutoff.isoformat().encode())
+    for f in files:
+        h.update(f.name.encode())
+        with open(f.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def _count_lines(path: Path) -> int:
+    """Data rows in a file we could not parse: its lines less the header."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+    return max(lines - 1, 0)
+
+
+def build(
+    raw: Path,
+    warehouse: Path,
+    *,
+    cutoff: date | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem."""
+    started = time.perf_counter()
+    step = on_step or (lambda _msg: None)
+    raw, warehouse = Path(raw), Path(warehouse)
+    if not raw.is_dir():
+        raise BuildFailed("the raw data folder does not exist", raw)
+    files = discover(raw)
+    if not files:
+        raise BuildFailed("the raw data folder holds no delivery files (run `mco generate` first)", raw)
+    cutoff = cutoff or read_cutoff(raw) or date.today()
+    build_id = _digest(files, cutoff)
+    key = pseudonymise.load_key()
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        pseudonymise.register(con, key)
+        con.execute(f"set variable cutoff = date '{cutoff.isoformat()}'")
+        con.execute(QUARANTINE_DDL)
+        report = _load(con, files, step)
+        con.execute("create or replace table quarantine as select * from quarantine "
+                    "order by record_type, source_file, source_line, check_name")
+        _check_required(con)
+        step("curated tables")
+        for name in CURATED:
+            _run_sql(con, "curated", name)
+        step("marts")
+        for name in MARTS:
+            _run_sql(con, "marts", name)
+        step("indicator cube")
+        _cube(con)
+        report = _finish_report(con, report)
+        _build_info(con, build_id, cutoff, raw, report)
+        con.execute("checkpoint")
+        con.close()
+        os.replace(tmp, warehouse)
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise
+    return BuildResult(warehouse, build_id, cutoff, time.perf_counter() - started, report)
+
+
+def _load(con: duckdb.DuckDBPyConnection, files: list[DeliveryFile], step) -> list[dict]:
+    """Read every file into temp tables, then stage each record type in dependency order."""
+    report: list[dict] = []
+    by_table: dict[str, list[str]] = {t: [] for t in contracts()}
+    for i, f in enumerate(files):
+        step(f"reading {f.name}")
+        entry = {"source_file": f.name, "record_type": f.table, "status": "loaded", "reason": None,
+                 "notes": None, "rows_in": 0, "rows_rejected": 0, "malformed_lines": 0}
+        if f.table is None:
+            known = ", ".join(contracts())
+            kind = "no template matches this file name" if f.path.suffix.lower() == ".csv" else \
+                f"no reader for {f.path.suffix or 'extension-less'} files"
+            entry.update(status="rejected", reason=f"{kind} (CSV templates: {known})")
+            entry["rows_in"] = entry["rows_rejected"] = _count_lines(f.path)
+            report.append(entry)
+            continue
+        tmp = f"raw_{i}"
+        try:
+            result = read(con, f, contracts()[f.table], tmp)
+        except FileRejected as exc:
+            entry.update(status="rejected", reason=exc.message)
+            entry["rows_in"] = entry["rows_rejected"] = _count_lines(f.path)
+            report.append(entry)
+            continue
+        by_table[f.table].append(tmp)
+        for line, kind in result.bad_lines:
+            con.execute(
+                "insert into quarantine values (?, ?, ?, 'malformed_row', 'csv.parse', ?, null)",
+                [f.table, f.name, line, f"line cannot be parsed: {kind.replace('_', ' ')}"],
+            )
+        entry.update(rows_in=result.rows + len(result.bad_lines), malformed_lines=len(result.bad_lines),
+                     notes="; ".join(result.notes) or None)
+        report.append(entry)
+    for table, contract in contracts().items():
+        step(f"checking {table}")
+        stage(con, contract, by_table[table])
+        for tmp in by_table[table]:
+            con.execute(f"drop table {tmp}")
+    return report
+
+
+def _check_required(con: duckdb.DuckDBPyConnection) -> None:
+    empty = [t for t in REQUIRED_TABLES if con.execute(f"select count(*) from stg_{t}").fetchone()[0] == 0]
+    if empty:
+        raise BuildFailed(
+            f"no valid rows for required record type(s) {', '.join(empty)}; the previous warehouse is kept"
+        )
+
+
+def _run_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
+    sql = (SQL / layer / f"{name}.sql").read_text(encoding="utf-8")
+    try:
+        con.execute(f"create or replace table {name} as {sql}")
+    except duckdb.Error as exc:
+        raise BuildFailed(f"building {name} failed: {str(exc).splitlines()[0]}", SQL / layer / f"{name}.sql")
+
+
+def _cube(con: duckdb.DuckDBPyConnection) -> None:
+    """Store every indicator for every breakdown, unfiltered: the cube pages and downloads start from."""
+    cube = pl.concat([compute(con, by=by) for by in BREAKDOWNS])
+    con.register("cube_frame", cube)
+    con.execute("create or replace table mart_indicator_cube as select * from cube_frame "
+                "order by indicator_id, breakdown, breakdown_value")
+    con.unregister("cube_frame")
+    registry = pl.DataFrame([
+        {"indicator_id": i.id, "dimension": i.dimension, "name": i.name, "definition": i.definition,
+         "numerator": i.numerator_text, "denominator": i.denominator_text, "unit": i.unit,
+         "direction": i.direction, "period_basis": i.period_basis, "caveats": i.caveats,
+         "headline": i.headline}
+        for i in INDICATORS
+    ])
+    con.register("registry_frame", registry)
+    con.execute("create or replace table indicator_registry as select * from registry_frame")
+    con.unregister("registry_frame")
+
+
+def _finish_report(con: duckdb.DuckDBPyConnection, report: list[dict]) -> pl.DataFrame:
+    """Per file: rows in = loaded + quarantined + rejected, from the tables themselves."""
+    loaded: dict[str, int] = {}
+    for table in contracts():
+        for name, n in con.execute(f"select source_file, count(*) from stg_{table} group by 1").fetchall():
+            loaded[name] = loaded.get(name, 0) + n
+    quarantined = dict(con.execute("select source_file, count(*) from quarantine group by 1").fetchall())
+    frame = pl.DataFrame(report, schema={
+        "source_file": pl.String, "record_type": pl.String, "status": pl.String, "reason": pl.String,
+        "notes": pl.String, "rows_in": pl.Int64, "rows_rejected": pl.Int64, "malformed_lines": pl.Int64,
+    }).with_columns(
+        pl.col("source_file").replace_strict(loaded, default=0, return_dtype=pl.Int64).alias("rows_loaded"),
+        pl.col("source_file").replace_strict(quarantined, default=0, return_dtype=pl.Int64)
+        .alias("rows_quarantined"),
+    ).select("source_file", "record_type", "status", "rows_in", "rows_loaded", "rows_quarantined",
+             "rows_rejected", "reason", "notes")
+    broken = frame.filter(pl.col("rows_in") != pl.col("rows_loaded") + pl.col("rows_quarantined")
+                          + pl.col("rows_rejected"))
+    if broken.height:
+        raise BuildFailed(f"row accounting does not balance for {broken['source_file'].to_list()}")
+    con.register("report_frame", frame)
+    con.execute("create or replace table load_report as select * from report_frame order by source_file")
+    con.unregister("report_frame")
+    return frame
+
+
+def _build_info(con, build_id: str, cutoff: date, raw: Path, report: pl.DataFrame) -> None:
+    con.execute(
+        """
+        create or replace table build_info as
+        select ? as build_id, ?::timestamptz as built_at, ?::date as data_cutoff, ? as raw_folder,
+               ? as files, ? as files_rejected, ? as rows_in, ? as rows_loaded, ? as rows_quarantined
+        """,
+        [build_id, datetime.now(timezone.utc), cutoff, raw.name, report.height,
+         int((report["status"] == "rejected").sum()), int(report["rows_in"].sum()),
+         int(report["rows_loaded"].sum()), int(report["rows_quarantined"].sum())],
+    )

@@ -1,0 +1,221 @@
+"""The `mco` command line: generate a sample ecosystem, build the warehouse, print indicators."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.config import DEFAULT_RAW, DEFAULT_WAREHOUSE
+from pipelines.errors import ObservatoryError
+
+app = typer.Typer(
+    help="Microcredential Observatory: load micro-credential data, check it, and report whether "
+    "micro-credentials are working.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    Path, typer.Option("--warehouse", "-w", help="Warehouse file (DuckDB).", envvar="MCO_WAREHOUSE")
+]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=err, transient=True)
+
+
+@app.command()
+def generate(
+    scale: Annotated[str, typer.Option(help="small (tests), demo (100k awards), medium (1M), large (10M).")] = "demo",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 42,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the delivery into.")] = DEFAULT_RAW,
+    cutoff: Annotated[str, typer.Option(help="Data cut-off date (YYYY-MM-DD).")] = "2025-12-31",
+    force: Annotated[bool, typer.Option(help="Replace files already in the folder.")] = False,
+) -> None:
+    """Generate the synthetic sample ecosystem (one CSV per record type) with its ground truth."""
+    from pipelines.generate import SCALES
+    from pipelines.generate import generate as run_generate
+
+    if scale not in SCALES:
+        _fail(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
+    cut = _parse_date(cutoff, "--cutoff")
+    existing = [p for p in out_dir.glob("*") if p.name != ".gitkeep"] if out_dir.exists() else []
+    if existing and not force:
+        _fail(f"{out_dir} already holds {len(existing)} file(s); pass --force to replace them.")
+    for p in existing:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    with _progress() as progress:
+        task = progress.add_task(f"generating {scale} ecosystem", total=None)
+        result = run_generate(scale, seed, out_dir, cutoff=cut,
+                              on_step=lambda msg: progress.update(task, description=f"generate: {msg}"))
+    out.print(
+        f"Generated [bold]{result.awards:,}[/] awards for [bold]{result.learners:,}[/] learners in "
+        f"{len(result.files)} files under {out_dir} ({result.seconds:.1f} s)."
+    )
+
+
+@app.command()
+def build(
+    raw: Annotated[Path, typer.Option(help="Folder of raw deliveries.")] = DEFAULT_RAW,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    cutoff: Annotated[
+        str | None, typer.Option(help="Data cut-off (YYYY-MM-DD); default: the delivery's manifest.json.")
+    ] = None,
+) -> None:
+    """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
+    from pipelines.build import build as run_build
+
+    cut = _parse_date(cutoff, "--cutoff") if cutoff else None
+    with _progress() as progress:
+        task = progress.add_task("building", total=None)
+        result = run_build(raw, warehouse, cutoff=cut,
+                           on_step=lambda msg: progress.update(task, description=f"build: {msg}"))
+    table = Table(title=f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})")
+    for col in ("file", "record type", "rows in", "loaded", "quarantined", "rejected", "note"):
+        table.add_column(col, justify="right" if col in ("rows in", "loaded", "quarantined", "rejected")
+                         else "left")
+    for r in result.report.iter_rows(named=True):
+        note = r["reason"] if r["status"] == "rejected" else (r["notes"] or "")
+        style = "red" if r["status"] == "rejected" else ("yellow" if r["rows_quarantined"] else None)
+        table.add_row(r["source_file"], r["record_type"] or "?", f"{r['rows_in']:,}", f"{r['rows_loaded']:,}",
+                      f"{r['rows_quarantined']:,}", f"{r['rows_rejected']:,}", note, style=style)
+    out.print(table)
+    out.print(
+        f"[bold green]Built[/] {result.warehouse} in {result.seconds:.1f} s: {result.rows_in:,} rows in, "
+        f"{result.rows_loaded:,} loaded, {result.rows_quarantined:,} quarantined, "
+        f"{result.files_rejected} file(s) rejected. See `mco quarantine` for the reasons."
+    )
+
+
+@app.command()
+def indicators(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    by: Annotated[str, typer.Option(help="Breakdown: overall, year, country, region, provider_type, "
+                                         "country_year.")] = "overall",
+    indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i",
+                                                        help="Indicator id (repeatable); default all.")] = None,
+    year_from: Annotated[int | None, typer.Option(help="First award year.")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Last award year.")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable).")] = None,
+    provider_type: Annotated[list[str] | None, typer.Option(help="Provider type (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
+) -> None:
+    """Print indicator values (suppressed cells flagged c, not-applicable z) from the warehouse."""
+    from pipelines.indicators.engine import BREAKDOWNS, Filters, compute, published
+    from pipelines.indicators.registry import BY_ID
+    from pipelines.warehouse import connect_readonly
+
+    if by not in BREAKDOWNS:
+        _fail(f"unknown breakdown {by!r}; choose one of {', '.join(BREAKDOWNS)}.")
+    unknown = [i for i in indicator or [] if i not in BY_ID]
+    if unknown:
+        _fail(f"unknown indicator(s) {', '.join(unknown)}; known: {', '.join(BY_ID)}.")
+    filters = Filters(year_from, year_to, tuple(c.upper() for c in country or ()), tuple(provider_type or ()))
+    con = connect_readonly(warehouse)
+    try:
+        frame = published(compute(con, indicator or None, by, filters))
+    finally:
+        con.close()
+    frame = frame.with_columns(
+        pl.col("indicator_id").replace_strict({k: v.name for k, v in BY_ID.items()}).alias("name"),
+        pl.col("indicator_id").replace_strict({k: v.unit for k, v in BY_ID.items()}).alias("unit"),
+    ).select("indicator_id", "name", "breakdown", "breakdown_value", "value", "unit", "numerator",
+             "denominator", "flag")
+    if as_json:
+        sys.stdout.write(json.dumps(frame.to_dicts(), indent=1) + "\n")
+        return
+    table = Table(title=f"Indicators by {by} ({filters.describe()})")
+    for col in ("id", "indicator", by, "value", "numerator", "denominator", "flag"):
+        table.add_column(col, justify="right" if col in ("value", "numerator", "denominator") else "left")
+    for r in frame.iter_rows(named=True):
+        table.add_row(r["indicator_id"], r["name"], r["breakdown_value"], _fmt(r["value"], r["unit"]),
+                      _fmt(r["numerator"], "count"), _fmt(r["denominator"], "count"), r["flag"] or "")
+    out.print(table)
+
+
+@app.command()
+def quarantine(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    limit: Annotated[int, typer.Option(help="Rows to list per reason.")] = 5,
+) -> None:
+    """Summarise quarantined rows by record type and reason, with examples (file, line, detail)."""
+    from pipelines.warehouse import connect_readonly
+
+    con = connect_readonly(warehouse)
+    try:
+        summary = con.sql("select record_type, reason_code, count(*) as n from quarantine "
+                          "group by all order by n desc, record_type, reason_code").fetchall()
+        table = Table(title="Quarantined rows")
+        for col in ("record type", "reason", "rows", "examples (file:line: detail)"):
+            table.add_column(col)
+        for rtype, reason, n in summary:
+            ex = con.sql("select source_file, source_line, detail from quarantine where record_type = ? "
+                         "and reason_code = ? order by source_file, source_line limit ?",
+                         params=[rtype, reason, limit]).fetchall()
+            table.add_row(rtype, reason, f"{n:,}", "\n".join(f"{f}:{line}: {d}" for f, line, d in ex))
+        out.print(table if summary else "No quarantined rows.")
+        rejected = con.sql("select source_file, reason from load_report where status = 'rejected'").fetchall()
+        for f, reason in rejected:
+            out.print(f"[red]Rejected file[/] {f}: {reason}")
+    finally:
+        con.close()
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value:.1f} %"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} must be a date as YYYY-MM-DD, not {text!r}.")
+        raise  # unreachable
+
+
+def main() -> None:
+    """Entry point: user errors become one clear sentence, never a traceback."""
+    try:
+        app()
+    except ObservatoryError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("Interrupted; nothing was changed.")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: keep the message, hide the traceback
+        if os.environ.get("MCO_DEBUG"):
+            raise
+        err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+                  "Set MCO_DEBUG=1 to see the traceback, and please report it.", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+-- mart_credential_year: a credential specification in each year it was awarded ("on offer"),
+-- with its Annex I completeness, for the transparency indicators.
+with awards as (select distinct credential_id, year from fct_award),
+credentials as (select * from dim_credential),
+providers as (select * from dim_provider),
+final as (
+    select
+        awards.credential_id,
+        awards.year,
+        credentials.provider_id,
+        providers.country_code,
+        providers.region_code,
+        providers.provider_type,
+        credentials.annex_present,
+        credentials.annex_complete,
+        credentials.has_learning_outcomes,
+        credentials.has_esco_skill
+    from awards
+    join credentials using (credential_id)
+    join providers using (provider_id)
+)
+select * from final order by credential_id, year

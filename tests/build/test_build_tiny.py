@@ -1,0 +1,135 @@
+"""Build a hand-written tiny delivery and check every number by hand."""
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.build import build
+from pipelines.errors import BuildFailed
+from pipelines.indicators.engine import Filters, compute
+from tests.tiny import EXPECTED_QUARANTINE, TINY, write_tiny
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    raw = write_tiny(tmp_path_factory.mktemp("tinyraw"))
+    wh = tmp_path_factory.mktemp("tinywh") / "warehouse.duckdb"
+    result = build(raw, wh)
+    return raw, wh, result
+
+
+def _values(wh: Path, by: str = "overall", filters: Filters | None = None) -> dict:
+    con = duckdb.connect(str(wh), read_only=True)
+    frame = compute(con, by=by, filters=filters)
+    con.close()
+    return {(r["indicator_id"], r["breakdown_value"]): r for r in frame.iter_rows(named=True)}
+
+
+def test_quarantine_reasons(tiny):
+    _, wh, _ = tiny
+    con = duckdb.connect(str(wh), read_only=True)
+    got = dict(((t, r), n) for t, r, n in con.execute(
+        "select record_type, reason_code, count(*) from quarantine group by all").fetchall())
+    assert got == EXPECTED_QUARANTINE
+
+
+def test_accounting_per_file(tiny):
+    _, _, result = tiny
+    r = result.report
+    assert (r["rows_in"] == r["rows_loaded"] + r["rows_quarantined"] + r["rows_rejected"]).all()
+    awards = r.filter(r["source_file"] == "awards.csv").row(0, named=True)
+    assert (awards["rows_in"], awards["rows_loaded"], awards["rows_quarantined"]) == (10, 4, 6)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "numerator", "denominator", "value"),
+    [
+        ("ADO-1", 4, None, 4),
+        ("ADO-3", 3, None, 3),  # 'JAN@example.org ' and 'jan@example.org' are one learner
+        ("ADO-5", 2, None, 2),
+        ("TRU-1", 2, 4, 50.0),
+        ("TRU-4", 1, 4, 25.0),  # A1 verified by an employer in 2 months; A3's check came too late
+        ("TRU-6", 1, 4, 25.0),
+        ("TRA-1", 1, 2, 50.0),
+        ("TRA-2", 14, 18, 14 / 18 * 100),  # C1 has 9 elements, C2 has 5 (no outcomes, level, assessment, QA)
+        ("FLX-1", 1, 2, 50.0),  # two awards on the same day count as stacking; 2024 learner is censored
+        ("FLX-3", 1, 1, 100.0),
+        ("FLX-4", 1, 4, 25.0),
+        ("INN-2", 2, 4, 50.0),
+    ],
+)
+def test_indicators_by_hand(tiny, indicator, numerator, denominator, value):
+    row = _values(tiny[1])[(indicator, "all")]
+    assert row["numerator"] == numerator
+    assert row["denominator"] == denominator
+    assert row["value"] == pytest.approx(value)
+
+
+def test_growth_and_censoring_by_year(tiny):
+    v = _values(tiny[1], "year")
+    assert v[("ADO-1", "2020")]["value"] == 2
+    assert v[("ADO-2", "2021")]["value"] == pytest.approx(-50.0)
+    assert v[("ADO-2", "2020")]["flag"] == "z"  # no previous year
+    assert v[("TRU-4", "2024")]["denominator"] == 1  # issued 2024-05-01, 12 months before the cut-off
+    assert ("FLX-1", "2024") in v and v[("FLX-1", "2024")]["denominator"] == 0
+
+
+def test_filters_are_parameters_not_sql(tiny):
+    hostile = Filters(countries=("NL') or 1=1 --",), provider_types=("vet",))
+    v = _values(tiny[1], filters=hostile)
+    assert v[("ADO-1", "all")]["value"] == 0  # the string matched nothing: it was a value, not SQL
+    nl = _values(tiny[1], filters=Filters(countries=("NL",)))
+    assert nl[("ADO-1", "all")]["value"] == 2
+
+
+def test_no_raw_identifier_in_warehouse(tiny):
+    raw, wh, _ = tiny
+    blob = wh.read_bytes()
+    for raw_id in (b"NL-000000001", b"jan@example.org", b"NL-000000003"):
+        assert raw_id not in blob
+    key = bytes.fromhex(Path(os.environ["MCO_KEY_FILE"]).read_text().strip())
+    assert key not in blob and key.hex().encode() not in blob
+
+
+def test_rebuild_is_identical(tiny, tmp_path):
+    raw, wh, result = tiny
+    again = build(raw, tmp_path / "again.duckdb")
+    assert again.build_id == result.build_id
+    a, b = duckdb.connect(str(wh), read_only=True), duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True)
+    tables = [t for (t,) in a.execute("select table_name from information_schema.tables").fetchall()]
+    for t in tables:
+        if t == "build_info":
+            continue
+        assert a.execute(f"select * from {t}").fetchall() == b.execute(f"select * from {t}").fetchall(), t
+
+
+def test_failed_build_keeps_previous_warehouse(tiny, tmp_path):
+    raw, wh, _ = tiny
+    target = tmp_path / "warehouse.duckdb"
+    build(raw, target)
+    before = target.read_bytes()
+    broken = write_tiny(tmp_path / "broken", {k: v for k, v in TINY.items() if k != "awards.csv"})
+    with pytest.raises(BuildFailed, match="awards"):
+        build(broken, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".warehouse")] == []
+
+
+def test_malformed_file_is_rejected_and_rest_loads(tmp_path):
+    files = dict(TINY)
+    files["awards_late.csv"] = "id;cred;who;when\n1;2;3;4\n5;6;7;8\n"
+    files["notes.csv"] = "hello\nworld\n"
+    raw = write_tiny(tmp_path / "raw", files)
+    result = build(raw, tmp_path / "w.duckdb")
+    rejected = result.report.filter(result.report["status"] == "rejected")
+    assert sorted(rejected["source_file"].to_list()) == ["awards_late.csv", "notes.csv"]
+    late = rejected.filter(rejected["source_file"] == "awards_late.csv").row(0, named=True)
+    assert late["rows_rejected"] == 2 and "lacks required column" in late["reason"]
+    assert result.rows_loaded == 22
+
+
+def test_missing_raw_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(BuildFailed, match="does not exist"):
+        build(tmp_path / "nope", tmp_path / "w.duckdb")
