@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,10 +27,20 @@ from pipelines.indicators.registry import INDICATORS
 from pipelines.quality.staging import QUARANTINE_DDL, stage
 from pipelines.sources.csv_template import read
 from pipelines.sources.discover import DeliveryFile, discover
+from pipelines.warehouse import rows, scalar
 
 SQL = Path(__file__).parent / "sql"
-CURATED = ("dim_region", "dim_provider", "dim_qualification", "dim_credential", "dim_learner",
-           "fct_award", "fct_pathway_event", "fct_verification", "fct_employment_outcome")
+CURATED = (
+    "dim_region",
+    "dim_provider",
+    "dim_qualification",
+    "dim_credential",
+    "dim_learner",
+    "fct_award",
+    "fct_pathway_event",
+    "fct_verification",
+    "fct_employment_outcome",
+)
 MARTS = ("mart_award", "mart_credential_year", "mart_learner_cohort", "mart_stackable_cohort")
 
 
@@ -118,8 +128,10 @@ def build(
         con.execute(f"set variable cutoff = date '{cutoff.isoformat()}'")
         con.execute(QUARANTINE_DDL)
         report = _load(con, files, step)
-        con.execute("create or replace table quarantine as select * from quarantine "
-                    "order by record_type, source_file, source_line, check_name")
+        con.execute(
+            "create or replace table quarantine as select * from quarantine "
+            "order by record_type, source_file, source_line, check_name"
+        )
         _check_required(con)
         step("curated tables")
         for name in CURATED:
@@ -148,12 +160,23 @@ def _load(con: duckdb.DuckDBPyConnection, files: list[DeliveryFile], step) -> li
     by_table: dict[str, list[str]] = {t: [] for t in contracts()}
     for i, f in enumerate(files):
         step(f"reading {f.name}")
-        entry = {"source_file": f.name, "record_type": f.table, "status": "loaded", "reason": None,
-                 "notes": None, "rows_in": 0, "rows_rejected": 0, "malformed_lines": 0}
+        entry = {
+            "source_file": f.name,
+            "record_type": f.table,
+            "status": "loaded",
+            "reason": None,
+            "notes": None,
+            "rows_in": 0,
+            "rows_rejected": 0,
+            "malformed_lines": 0,
+        }
         if f.table is None:
             known = ", ".join(contracts())
-            kind = "no template matches this file name" if f.path.suffix.lower() == ".csv" else \
-                f"no reader for {f.path.suffix or 'extension-less'} files"
+            kind = (
+                "no template matches this file name"
+                if f.path.suffix.lower() == ".csv"
+                else f"no reader for {f.path.suffix or 'extension-less'} files"
+            )
             entry.update(status="rejected", reason=f"{kind} (CSV templates: {known})")
             entry["rows_in"] = entry["rows_rejected"] = _count_lines(f.path)
             report.append(entry)
@@ -172,8 +195,11 @@ def _load(con: duckdb.DuckDBPyConnection, files: list[DeliveryFile], step) -> li
                 "insert into quarantine values (?, ?, ?, 'malformed_row', 'csv.parse', ?, null)",
                 [f.table, f.name, line, f"line cannot be parsed: {kind.replace('_', ' ')}"],
             )
-        entry.update(rows_in=result.rows + len(result.bad_lines), malformed_lines=len(result.bad_lines),
-                     notes="; ".join(result.notes) or None)
+        entry.update(
+            rows_in=result.rows + len(result.bad_lines),
+            malformed_lines=len(result.bad_lines),
+            notes="; ".join(result.notes) or None,
+        )
         report.append(entry)
     for table, contract in contracts().items():
         step(f"checking {table}")
@@ -184,7 +210,7 @@ def _load(con: duckdb.DuckDBPyConnection, files: list[DeliveryFile], step) -> li
 
 
 def _check_required(con: duckdb.DuckDBPyConnection) -> None:
-    empty = [t for t in REQUIRED_TABLES if con.execute(f"select count(*) from stg_{t}").fetchone()[0] == 0]
+    empty = [t for t in REQUIRED_TABLES if scalar(con, f"select count(*) from stg_{t}") == 0]
     if empty:
         raise BuildFailed(
             f"no valid rows for required record type(s) {', '.join(empty)}; the previous warehouse is kept"
@@ -196,23 +222,37 @@ def _run_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
     try:
         con.execute(f"create or replace table {name} as {sql}")
     except duckdb.Error as exc:
-        raise BuildFailed(f"building {name} failed: {str(exc).splitlines()[0]}", SQL / layer / f"{name}.sql")
+        message = f"building {name} failed: {str(exc).splitlines()[0]}"
+        raise BuildFailed(message, SQL / layer / f"{name}.sql") from None
 
 
 def _cube(con: duckdb.DuckDBPyConnection) -> None:
     """Store every indicator for every breakdown, unfiltered: the cube pages and downloads start from."""
     cube = pl.concat([compute(con, by=by) for by in BREAKDOWNS])
     con.register("cube_frame", cube)
-    con.execute("create or replace table mart_indicator_cube as select * from cube_frame "
-                "order by indicator_id, breakdown, breakdown_value")
+    con.execute(
+        "create or replace table mart_indicator_cube as select * from cube_frame "
+        "order by indicator_id, breakdown, breakdown_value"
+    )
     con.unregister("cube_frame")
-    registry = pl.DataFrame([
-        {"indicator_id": i.id, "dimension": i.dimension, "name": i.name, "definition": i.definition,
-         "numerator": i.numerator_text, "denominator": i.denominator_text, "unit": i.unit,
-         "direction": i.direction, "period_basis": i.period_basis, "caveats": i.caveats,
-         "headline": i.headline}
-        for i in INDICATORS
-    ])
+    registry = pl.DataFrame(
+        [
+            {
+                "indicator_id": i.id,
+                "dimension": i.dimension,
+                "name": i.name,
+                "definition": i.definition,
+                "numerator": i.numerator_text,
+                "denominator": i.denominator_text,
+                "unit": i.unit,
+                "direction": i.direction,
+                "period_basis": i.period_basis,
+                "caveats": i.caveats,
+                "headline": i.headline,
+            }
+            for i in INDICATORS
+        ]
+    )
     con.register("registry_frame", registry)
     con.execute("create or replace table indicator_registry as select * from registry_frame")
     con.unregister("registry_frame")
@@ -222,20 +262,46 @@ def _finish_report(con: duckdb.DuckDBPyConnection, report: list[dict]) -> pl.Dat
     """Per file: rows in = loaded + quarantined + rejected, from the tables themselves."""
     loaded: dict[str, int] = {}
     for table in contracts():
-        for name, n in con.execute(f"select source_file, count(*) from stg_{table} group by 1").fetchall():
+        for name, n in rows(con, f"select source_file, count(*) from stg_{table} group by 1"):
             loaded[name] = loaded.get(name, 0) + n
-    quarantined = dict(con.execute("select source_file, count(*) from quarantine group by 1").fetchall())
-    frame = pl.DataFrame(report, schema={
-        "source_file": pl.String, "record_type": pl.String, "status": pl.String, "reason": pl.String,
-        "notes": pl.String, "rows_in": pl.Int64, "rows_rejected": pl.Int64, "malformed_lines": pl.Int64,
-    }).with_columns(
-        pl.col("source_file").replace_strict(loaded, default=0, return_dtype=pl.Int64).alias("rows_loaded"),
-        pl.col("source_file").replace_strict(quarantined, default=0, return_dtype=pl.Int64)
-        .alias("rows_quarantined"),
-    ).select("source_file", "record_type", "status", "rows_in", "rows_loaded", "rows_quarantined",
-             "rows_rejected", "reason", "notes")
-    broken = frame.filter(pl.col("rows_in") != pl.col("rows_loaded") + pl.col("rows_quarantined")
-                          + pl.col("rows_rejected"))
+    quarantined = dict(rows(con, "select source_file, count(*) from quarantine group by 1"))
+    frame = (
+        pl.DataFrame(
+            report,
+            schema={
+                "source_file": pl.String,
+                "record_type": pl.String,
+                "status": pl.String,
+                "reason": pl.String,
+                "notes": pl.String,
+                "rows_in": pl.Int64,
+                "rows_rejected": pl.Int64,
+                "malformed_lines": pl.Int64,
+            },
+        )
+        .with_columns(
+            pl.col("source_file")
+            .replace_strict(loaded, default=0, return_dtype=pl.Int64)
+            .alias("rows_loaded"),
+            pl.col("source_file")
+            .replace_strict(quarantined, default=0, return_dtype=pl.Int64)
+            .alias("rows_quarantined"),
+        )
+        .select(
+            "source_file",
+            "record_type",
+            "status",
+            "rows_in",
+            "rows_loaded",
+            "rows_quarantined",
+            "rows_rejected",
+            "reason",
+            "notes",
+        )
+    )
+    broken = frame.filter(
+        pl.col("rows_in") != pl.col("rows_loaded") + pl.col("rows_quarantined") + pl.col("rows_rejected")
+    )
     if broken.height:
         raise BuildFailed(f"row accounting does not balance for {broken['source_file'].to_list()}")
     con.register("report_frame", frame)
@@ -251,7 +317,15 @@ def _build_info(con, build_id: str, cutoff: date, raw: Path, report: pl.DataFram
         select ? as build_id, ?::timestamptz as built_at, ?::date as data_cutoff, ? as raw_folder,
                ? as files, ? as files_rejected, ? as rows_in, ? as rows_loaded, ? as rows_quarantined
         """,
-        [build_id, datetime.now(timezone.utc), cutoff, raw.name, report.height,
-         int((report["status"] == "rejected").sum()), int(report["rows_in"].sum()),
-         int(report["rows_loaded"].sum()), int(report["rows_quarantined"].sum())],
+        [
+            build_id,
+            datetime.now(UTC),
+            cutoff,
+            raw.name,
+            report.height,
+            int((report["status"] == "rejected").sum()),
+            int(report["rows_in"].sum()),
+            int(report["rows_loaded"].sum()),
+            int(report["rows_quarantined"].sum()),
+        ],
     )

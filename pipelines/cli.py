@@ -40,13 +40,21 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 @app.command()
 def generate(
-    scale: Annotated[str, typer.Option(help="small (tests), demo (100k awards), medium (1M), large (10M).")] = "demo",
+    scale: Annotated[
+        str, typer.Option(help="small (tests), demo (100k awards), medium (1M), large (10M).")
+    ] = "demo",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 42,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the delivery into.")] = DEFAULT_RAW,
     cutoff: Annotated[str, typer.Option(help="Data cut-off date (YYYY-MM-DD).")] = "2025-12-31",
@@ -66,8 +74,13 @@ def generate(
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     with _progress() as progress:
         task = progress.add_task(f"generating {scale} ecosystem", total=None)
-        result = run_generate(scale, seed, out_dir, cutoff=cut,
-                              on_step=lambda msg: progress.update(task, description=f"generate: {msg}"))
+        result = run_generate(
+            scale,
+            seed,
+            out_dir,
+            cutoff=cut,
+            on_step=lambda msg: progress.update(task, description=f"generate: {msg}"),
+        )
     out.print(
         f"Generated [bold]{result.awards:,}[/] awards for [bold]{result.learners:,}[/] learners in "
         f"{len(result.files)} files under {out_dir} ({result.seconds:.1f} s)."
@@ -88,17 +101,27 @@ def build(
     cut = _parse_date(cutoff, "--cutoff") if cutoff else None
     with _progress() as progress:
         task = progress.add_task("building", total=None)
-        result = run_build(raw, warehouse, cutoff=cut,
-                           on_step=lambda msg: progress.update(task, description=f"build: {msg}"))
+        result = run_build(
+            raw, warehouse, cutoff=cut, on_step=lambda msg: progress.update(task, description=f"build: {msg}")
+        )
     table = Table(title=f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})")
     for col in ("file", "record type", "rows in", "loaded", "quarantined", "rejected", "note"):
-        table.add_column(col, justify="right" if col in ("rows in", "loaded", "quarantined", "rejected")
-                         else "left")
+        table.add_column(
+            col, justify="right" if col in ("rows in", "loaded", "quarantined", "rejected") else "left"
+        )
     for r in result.report.iter_rows(named=True):
         note = r["reason"] if r["status"] == "rejected" else (r["notes"] or "")
         style = "red" if r["status"] == "rejected" else ("yellow" if r["rows_quarantined"] else None)
-        table.add_row(r["source_file"], r["record_type"] or "?", f"{r['rows_in']:,}", f"{r['rows_loaded']:,}",
-                      f"{r['rows_quarantined']:,}", f"{r['rows_rejected']:,}", note, style=style)
+        table.add_row(
+            r["source_file"],
+            r["record_type"] or "?",
+            f"{r['rows_in']:,}",
+            f"{r['rows_loaded']:,}",
+            f"{r['rows_quarantined']:,}",
+            f"{r['rows_rejected']:,}",
+            note,
+            style=style,
+        )
     out.print(table)
     out.print(
         f"[bold green]Built[/] {result.warehouse} in {result.seconds:.1f} s: {result.rows_in:,} rows in, "
@@ -110,10 +133,12 @@ def build(
 @app.command()
 def indicators(
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
-    by: Annotated[str, typer.Option(help="Breakdown: overall, year, country, region, provider_type, "
-                                         "country_year.")] = "overall",
-    indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i",
-                                                        help="Indicator id (repeatable); default all.")] = None,
+    by: Annotated[
+        str, typer.Option(help="Breakdown: overall, year, country, region, provider_type, country_year.")
+    ] = "overall",
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", "-i", help="Indicator id (repeatable); default all.")
+    ] = None,
     year_from: Annotated[int | None, typer.Option(help="First award year.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Last award year.")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable).")] = None,
@@ -139,8 +164,17 @@ def indicators(
     frame = frame.with_columns(
         pl.col("indicator_id").replace_strict({k: v.name for k, v in BY_ID.items()}).alias("name"),
         pl.col("indicator_id").replace_strict({k: v.unit for k, v in BY_ID.items()}).alias("unit"),
-    ).select("indicator_id", "name", "breakdown", "breakdown_value", "value", "unit", "numerator",
-             "denominator", "flag")
+    ).select(
+        "indicator_id",
+        "name",
+        "breakdown",
+        "breakdown_value",
+        "value",
+        "unit",
+        "numerator",
+        "denominator",
+        "flag",
+    )
     if as_json:
         sys.stdout.write(json.dumps(frame.to_dicts(), indent=1) + "\n")
         return
@@ -148,8 +182,15 @@ def indicators(
     for col in ("id", "indicator", by, "value", "numerator", "denominator", "flag"):
         table.add_column(col, justify="right" if col in ("value", "numerator", "denominator") else "left")
     for r in frame.iter_rows(named=True):
-        table.add_row(r["indicator_id"], r["name"], r["breakdown_value"], _fmt(r["value"], r["unit"]),
-                      _fmt(r["numerator"], "count"), _fmt(r["denominator"], "count"), r["flag"] or "")
+        table.add_row(
+            r["indicator_id"],
+            r["name"],
+            r["breakdown_value"],
+            _fmt(r["value"], r["unit"]),
+            _fmt(r["numerator"], "count"),
+            _fmt(r["denominator"], "count"),
+            r["flag"] or "",
+        )
     out.print(table)
 
 
@@ -163,15 +204,19 @@ def quarantine(
 
     con = connect_readonly(warehouse)
     try:
-        summary = con.sql("select record_type, reason_code, count(*) as n from quarantine "
-                          "group by all order by n desc, record_type, reason_code").fetchall()
+        summary = con.sql(
+            "select record_type, reason_code, count(*) as n from quarantine "
+            "group by all order by n desc, record_type, reason_code"
+        ).fetchall()
         table = Table(title="Quarantined rows")
         for col in ("record type", "reason", "rows", "examples (file:line: detail)"):
             table.add_column(col)
         for rtype, reason, n in summary:
-            ex = con.sql("select source_file, source_line, detail from quarantine where record_type = ? "
-                         "and reason_code = ? order by source_file, source_line limit ?",
-                         params=[rtype, reason, limit]).fetchall()
+            ex = con.sql(
+                "select source_file, source_line, detail from quarantine where record_type = ? "
+                "and reason_code = ? order by source_file, source_line limit ?",
+                params=[rtype, reason, limit],
+            ).fetchall()
             table.add_row(rtype, reason, f"{n:,}", "\n".join(f"{f}:{line}: {d}" for f, line, d in ex))
         out.print(table if summary else "No quarantined rows.")
         rejected = con.sql("select source_file, reason from load_report where status = 'rejected'").fetchall()
@@ -179,6 +224,21 @@ def quarantine(
             out.print(f"[red]Rejected file[/] {f}: {reason}")
     finally:
         con.close()
+
+
+@app.command()
+def docs(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the generated documents.")] = Path(
+        "docs"
+    ),
+) -> None:
+    """Regenerate the documents that are derived from code (the CSV templates)."""
+    from pipelines.contracts.docs import render
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "DATA_TEMPLATES.md"
+    target.write_text(render(), encoding="utf-8")
+    out.print(f"Wrote {target}")
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -212,8 +272,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last resort: keep the message, hide the traceback
         if os.environ.get("MCO_DEBUG"):
             raise
-        err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
-                  "Set MCO_DEBUG=1 to see the traceback, and please report it.", highlight=False)
+        err.print(
+            f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            "Set MCO_DEBUG=1 to see the traceback, and please report it.",
+            highlight=False,
+        )
         sys.exit(2)
 
 

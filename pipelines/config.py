@@ -19,5 +19,5 @@ def warehouse_path() -> Path:
 
 
 def key_file() -> Path:
-    """Where the pseudonymisation key lives: MCO_KEY_FILE or ~/.config/mco/pseudonym.key (outside the repo)."""
+    """The pseudonymisation key file: MCO_KEY_FILE or ~/.config/mco/pseudonym.key (outside the repo)."""
     return Path(os.environ.get("MCO_KEY_FILE", DEFAULT_KEY_FILE)).expanduser()

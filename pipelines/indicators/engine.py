@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.registry import BASES, INDICATORS, Indicator, get
+from pipelines.warehouse import rows
 
 # breakdown name -> SQL expression giving its value (always text)
 BREAKDOWNS: dict[str, str] = {
@@ -187,11 +188,7 @@ def published(frame: pl.DataFrame) -> pl.DataFrame:
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     """Values the filters may take, read from the warehouse."""
-    years = [r[0] for r in con.execute("select distinct year from mart_award order by 1").fetchall()]
-    countries = [
-        r[0] for r in con.execute("select distinct country_code from dim_provider order by 1").fetchall()
-    ]
-    types = [
-        r[0] for r in con.execute("select distinct provider_type from dim_provider order by 1").fetchall()
-    ]
+    years = [r[0] for r in rows(con, "select distinct year from mart_award order by 1")]
+    countries = [r[0] for r in rows(con, "select distinct country_code from dim_provider order by 1")]
+    types = [r[0] for r in rows(con, "select distinct provider_type from dim_provider order by 1")]
     return {"years": years, "countries": countries, "provider_types": types}

@@ -37,7 +37,8 @@ def typed(col: Column, source: str | None = None) -> str:
     if col.type == "boolean":
         t = ", ".join(_lit(v) for v in BOOL_TRUE)
         f = ", ".join(_lit(v) for v in BOOL_FALSE)
-        return f"(case when lower(trim({ref})) in ({t}) then true when lower(trim({ref})) in ({f}) then false end)"
+        value = f"lower(trim({ref}))"
+        return f"(case when {value} in ({t}) then true when {value} in ({f}) then false end)"
     if col.type == "date":
         return f"try_strptime(trim({ref}), '%Y-%m-%d')::date"
     if col.type == "varchar":
@@ -50,33 +51,48 @@ def checks(contract: Contract) -> list[RowCheck]:
     out: list[RowCheck] = []
     for c in contract.columns:
         if c.required:
-            out.append(RowCheck(
-                "missing_required", f"{contract.table}.{c.name}.required",
-                f"nullif(trim({c.name}), '') is null", _lit(f"{c.name} is required but empty"),
-            ))
+            out.append(
+                RowCheck(
+                    "missing_required",
+                    f"{contract.table}.{c.name}.required",
+                    f"nullif(trim({c.name}), '') is null",
+                    _lit(f"{c.name} is required but empty"),
+                )
+            )
     for c in contract.columns:
         if c.type != "varchar":
-            out.append(RowCheck(
-                "invalid_value", f"{contract.table}.{c.name}.type",
-                f"nullif(trim({c.name}), '') is not null and {typed(c)} is null",
-                f"{_lit(c.name + ' ')} || {_show('trim(' + c.name + ')')} || {_lit(' is not a valid ' + c.type)}",
-            ))
+            out.append(
+                RowCheck(
+                    "invalid_value",
+                    f"{contract.table}.{c.name}.type",
+                    f"nullif(trim({c.name}), '') is not null and {typed(c)} is null",
+                    f"{_lit(c.name + ' ')} || {_show(f'trim({c.name})')} || "
+                    f"{_lit(' is not a valid ' + c.type)}",
+                )
+            )
     for c in contract.columns:
         if c.allowed:
             codes = ", ".join(_lit(v) for v in c.allowed)
-            out.append(RowCheck(
-                "unknown_code", f"{contract.table}.{c.name}.allowed",
-                f"nullif(trim({c.name}), '') is not null and trim({c.name}) not in ({codes})",
-                f"{_lit(c.name + ' ')} || {_show('trim(' + c.name + ')')} || "
-                f"{_lit(' is not one of: ' + ', '.join(c.allowed))}",
-            ))
+            out.append(
+                RowCheck(
+                    "unknown_code",
+                    f"{contract.table}.{c.name}.allowed",
+                    f"nullif(trim({c.name}), '') is not null and trim({c.name}) not in ({codes})",
+                    f"{_lit(c.name + ' ')} || {_show('trim(' + c.name + ')')} || "
+                    f"{_lit(' is not one of: ' + ', '.join(c.allowed))}",
+                )
+            )
         if c.pattern:
-            out.append(RowCheck(
-                "invalid_value", f"{contract.table}.{c.name}.pattern",
-                f"nullif(trim({c.name}), '') is not null and not regexp_full_match(trim({c.name}), "
-                f"{_lit(c.pattern)})",
-                f"{_lit(c.name + ' ')} || {_show('trim(' + c.name + ')')} || {_lit(' does not match ' + c.pattern)}",
-            ))
+            out.append(
+                RowCheck(
+                    "invalid_value",
+                    f"{contract.table}.{c.name}.pattern",
+                    f"nullif(trim({c.name}), '') is not null and not regexp_full_match(trim({c.name}), "
+                    f"{_lit(c.pattern)})",
+                    f"{_lit(c.name + ' ')} || {_show(f'trim({c.name})')} || "
+                    f"{_lit(' does not match ' + c.pattern)}",
+                )
+            )
     for c in contract.columns:
         bounds = []
         if c.min is not None:
@@ -85,11 +101,14 @@ def checks(contract: Contract) -> list[RowCheck]:
             bounds.append(f"{typed(c)} > {c.max}")
         if bounds:
             rng = f"[{c.min if c.min is not None else '…'}, {c.max if c.max is not None else '…'}]"
-            out.append(RowCheck(
-                "out_of_range", f"{contract.table}.{c.name}.range",
-                f"({' or '.join(bounds)})",
-                f"{_lit(c.name + ' ')} || cast({typed(c)} as varchar) || {_lit(' is outside ' + rng)}",
-            ))
+            out.append(
+                RowCheck(
+                    "out_of_range",
+                    f"{contract.table}.{c.name}.range",
+                    f"({' or '.join(bounds)})",
+                    f"{_lit(c.name + ' ')} || cast({typed(c)} as varchar) || {_lit(' is outside ' + rng)}",
+                )
+            )
     return out
 
 
@@ -97,6 +116,8 @@ def case_sql(items: list[RowCheck], attr: str) -> str:
     """A CASE expression returning `attr` of the first failing check (NULL when the row passes)."""
     if not items:
         return "null::varchar"
-    whens = " ".join(f"when {c.condition} then {getattr(c, attr) if attr == 'detail' else _lit(getattr(c, attr))}"
-                     for c in items)
+    whens = " ".join(
+        f"when {c.condition} then {getattr(c, attr) if attr == 'detail' else _lit(getattr(c, attr))}"
+        for c in items
+    )
     return f"case {whens} end"

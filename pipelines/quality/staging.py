@@ -48,8 +48,8 @@ def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[s
     row = checks(contract)
     con.execute(f"""
         create or replace temp table chk_{t} as
-        select *, {case_sql(row, 'reason')} as reason_code, {case_sql(row, 'check')} as check_name,
-               {case_sql(row, 'detail')} as detail
+        select *, {case_sql(row, "reason")} as reason_code, {case_sql(row, "check")} as check_name,
+               {case_sql(row, "detail")} as detail
         from ({union})
     """)
     con.execute(f"""
@@ -66,10 +66,10 @@ def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[s
     relational, joins = _relational_checks(contract)
     con.execute(f"""
         create or replace temp table rel_{t} as
-        select r.*, {case_sql(relational, 'reason')} as reason_code,
-               {case_sql(relational, 'check')} as check_name, {case_sql(relational, 'detail')} as detail
+        select r.*, {case_sql(relational, "reason")} as reason_code,
+               {case_sql(relational, "check")} as check_name, {case_sql(relational, "detail")} as detail
         from (
-            select *, row_number() over (partition by {', '.join(contract.key)}
+            select *, row_number() over (partition by {", ".join(contract.key)}
                                          order by source_file, source_line) as _dup_rank
             from typed_{t}
         ) as r
@@ -77,12 +77,13 @@ def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[s
     """)
     con.execute(f"""
         insert into quarantine
-        select {_lit(t)}, source_file, source_line, reason_code, check_name, detail, {_record_json(contract, 'r')}
+        select {_lit(t)}, source_file, source_line, reason_code, check_name, detail,
+               {_record_json(contract, "r")}
         from rel_{t} as r where reason_code is not null
     """)
     con.execute(f"""
         create or replace table stg_{t} as
-        select source_file, source_line, {', '.join(cols)}
+        select source_file, source_line, {", ".join(cols)}
         from rel_{t} where reason_code is null
         order by source_file, source_line
     """)
@@ -93,11 +94,17 @@ def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[s
 def _relational_checks(contract: Contract):
     """Checks that need other rows: duplicates, parents (already staged) and date rules."""
     t = contract.table
-    items = [RowCheck(
-        "duplicate_key", f"{t}.key.unique", "r._dup_rank > 1",
-        _lit(f"{', '.join(contract.key)} repeats an earlier row (") + " || "
-        + " || ', ' || ".join(f"coalesce(cast(r.{k} as varchar), '')" for k in contract.key) + " || ')'",
-    )]
+    items = [
+        RowCheck(
+            "duplicate_key",
+            f"{t}.key.unique",
+            "r._dup_rank > 1",
+            _lit(f"{', '.join(contract.key)} repeats an earlier row (")
+            + " || "
+            + " || ', ' || ".join(f"coalesce(cast(r.{k} as varchar), '')" for k in contract.key)
+            + " || ')'",
+        )
+    ]
     joins = []
     all_contracts = contracts()
     for i, ref in enumerate(contract.references):
@@ -107,32 +114,44 @@ def _relational_checks(contract: Contract):
         if ref.table == t:
             continue
         joins.append(
-            f"left join (select distinct {key} as k from stg_{ref.table}) as {alias} on {alias}.k = r.{ref.column}"
+            f"left join (select distinct {key} as k from stg_{ref.table}) as {alias} "
+            f"on {alias}.k = r.{ref.column}"
         )
-        items.append(RowCheck(
-            "orphan_reference", f"{t}.{ref.column}.references.{ref.table}",
-            f"r.{ref.column} is not null and {alias}.k is null",
-            _lit(f"{ref.column} ") + f" || {_show('r.' + ref.column)} || " + _lit(f" is not in {ref.table}"),
-        ))
+        items.append(
+            RowCheck(
+                "orphan_reference",
+                f"{t}.{ref.column}.references.{ref.table}",
+                f"r.{ref.column} is not null and {alias}.k is null",
+                _lit(f"{ref.column} ")
+                + f" || {_show('r.' + ref.column)} || "
+                + _lit(f" is not in {ref.table}"),
+            )
+        )
     for j, rule in enumerate(contract.date_checks):
         col = rule["column"]
         if rule.get("not_after") == "cutoff":
-            items.append(RowCheck(
-                "date_after_cutoff", f"{t}.{col}.not_after_cutoff",
-                f"r.{col} > getvariable('cutoff')",
-                _lit(f"{col} ") + f" || cast(r.{col} as varchar) || ' is after the data cut-off '"
-                " || cast(getvariable('cutoff') as varchar)",
-            ))
+            items.append(
+                RowCheck(
+                    "date_after_cutoff",
+                    f"{t}.{col}.not_after_cutoff",
+                    f"r.{col} > getvariable('cutoff')",
+                    _lit(f"{col} ") + f" || cast(r.{col} as varchar) || ' is after the data cut-off '"
+                    " || cast(getvariable('cutoff') as varchar)",
+                )
+            )
         if "not_before" in rule:
             ptable, pcol = rule["not_before"].split(".")
             via = rule["via"]
             alias = f"d{j}"
             pkey = all_contracts[ptable].key[0]
             joins.append(f"left join stg_{ptable} as {alias} on {alias}.{pkey} = r.{via}")
-            items.append(RowCheck(
-                "date_before_launch", f"{t}.{col}.not_before_{ptable}.{pcol}",
-                f"r.{col} < {alias}.{pcol}",
-                _lit(f"{col} ") + f" || cast(r.{col} as varchar) || ' is before {ptable}.{pcol} '"
-                f" || cast({alias}.{pcol} as varchar)",
-            ))
+            items.append(
+                RowCheck(
+                    "date_before_launch",
+                    f"{t}.{col}.not_before_{ptable}.{pcol}",
+                    f"r.{col} < {alias}.{pcol}",
+                    _lit(f"{col} ") + f" || cast(r.{col} as varchar) || ' is before {ptable}.{pcol} '"
+                    f" || cast({alias}.{pcol} as varchar)",
+                )
+            )
     return items, "\n".join(joins)

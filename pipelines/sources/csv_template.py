@@ -14,6 +14,7 @@ import duckdb
 from pipelines.contracts import Contract
 from pipelines.errors import FileRejected
 from pipelines.sources.discover import DeliveryFile
+from pipelines.warehouse import rows, scalar
 
 BOM = b"\xef\xbb\xbf"
 
@@ -96,13 +97,11 @@ def read(con: duckdb.DuckDBPyConnection, file: DeliveryFile, contract: Contract,
     except duckdb.Error as exc:
         raise FileRejected(f"the file cannot be parsed as CSV: {_first_line(exc)}", file.name) from None
 
-    bad = con.execute(
-        "select line, error_type from reject_errors order by line"
-    ).fetchall()
+    bad = rows(con, "select line, error_type from reject_errors order by line")
     bad_lines = sorted({(int(line), str(kind).lower().replace(" ", "_")) for line, kind in bad})
-    rows = con.execute(f"select count(*) from {table}_read").fetchone()[0]
+    n_rows = scalar(con, f"select count(*) from {table}_read")
     _number_lines(con, table, [line for line, _ in bad_lines], file.name)
-    return ReadResult(table, rows, bad_lines, notes)
+    return ReadResult(table, n_rows, bad_lines, notes)
 
 
 def _number_lines(con: duckdb.DuckDBPyConnection, table: str, bad: list[int], name: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from pipelines.build import build
 from pipelines.errors import BuildFailed
 from pipelines.indicators.engine import Filters, compute
+from pipelines.warehouse import rows
 from tests.tiny import EXPECTED_QUARANTINE, TINY, write_tiny
 
 
@@ -30,8 +31,10 @@ def _values(wh: Path, by: str = "overall", filters: Filters | None = None) -> di
 def test_quarantine_reasons(tiny):
     _, wh, _ = tiny
     con = duckdb.connect(str(wh), read_only=True)
-    got = dict(((t, r), n) for t, r, n in con.execute(
-        "select record_type, reason_code, count(*) from quarantine group by all").fetchall())
+    got = dict(
+        ((t, r), n)
+        for t, r, n in rows(con, "select record_type, reason_code, count(*) from quarantine group by all")
+    )
     assert got == EXPECTED_QUARANTINE
 
 
@@ -97,12 +100,15 @@ def test_rebuild_is_identical(tiny, tmp_path):
     raw, wh, result = tiny
     again = build(raw, tmp_path / "again.duckdb")
     assert again.build_id == result.build_id
-    a, b = duckdb.connect(str(wh), read_only=True), duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True)
-    tables = [t for (t,) in a.execute("select table_name from information_schema.tables").fetchall()]
+    a, b = (
+        duckdb.connect(str(wh), read_only=True),
+        duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True),
+    )
+    tables = [t for (t,) in rows(a, "select table_name from information_schema.tables")]
     for t in tables:
         if t == "build_info":
             continue
-        assert a.execute(f"select * from {t}").fetchall() == b.execute(f"select * from {t}").fetchall(), t
+        assert rows(a, f"select * from {t}") == rows(b, f"select * from {t}"), t
 
 
 def test_failed_build_keeps_previous_warehouse(tiny, tmp_path):

@@ -10,6 +10,7 @@ from pipelines.contracts import contracts
 from pipelines.errors import FileRejected
 from pipelines.sources.csv_template import read, sniff
 from pipelines.sources.discover import DeliveryFile, discover, record_type
+from pipelines.warehouse import rows
 
 
 @pytest.fixture
@@ -57,8 +58,8 @@ def test_semicolon_bom_crlf_file_loads_with_lines(con, tmp_path):
     result = _read(con, tmp_path, "verifications.csv", data, "verifications")
     assert result.rows == 2
     assert result.bad_lines == [(3, "too_many_columns")]
-    rows = con.execute("select source_line, verification_id from raw_t order by source_line").fetchall()
-    assert rows == [(2, "V1"), (4, "V3")]
+    got = rows(con, "select source_line, verification_id from raw_t order by source_line")
+    assert got == [(2, "V1"), (4, "V3")]
 
 
 def test_missing_required_column_rejects_file(con, tmp_path):
@@ -68,21 +69,27 @@ def test_missing_required_column_rejects_file(con, tmp_path):
 
 def test_learner_ids_are_pseudonymised_on_read(con, tmp_path):
     _read(con, tmp_path, "learners.csv", b"learner_id,birth_year,sex\nNL-123,1990,F\n", "learners")
-    (key,) = con.execute("select learner_id from raw_t").fetchone()
+    (key,) = rows(con, "select learner_id from raw_t")[0]
     assert key != "NL-123" and len(key) == 64
 
 
 def test_extra_and_absent_columns_are_noted(con, tmp_path):
-    result = _read(con, tmp_path, "learners.csv", b"learner_id,birth_year,sex,shoe_size\nL1,1990,F,42\n",
-                   "learners")
+    result = _read(
+        con, tmp_path, "learners.csv", b"learner_id,birth_year,sex,shoe_size\nL1,1990,F,42\n", "learners"
+    )
     assert any("shoe_size" in n for n in result.notes)
     assert any("labour_status_before" in n for n in result.notes)
 
 
 @pytest.mark.parametrize(
     ("name", "table"),
-    [("awards.csv", "awards"), ("awards_2024.csv", "awards"), ("region_population.csv", "region_population"),
-     ("regions_eu.csv", "regions"), ("notes.csv", None)],
+    [
+        ("awards.csv", "awards"),
+        ("awards_2024.csv", "awards"),
+        ("region_population.csv", "region_population"),
+        ("regions_eu.csv", "regions"),
+        ("notes.csv", None),
+    ],
 )
 def test_record_type_from_file_name(name, table):
     assert record_type(name) == table

@@ -10,6 +10,7 @@ import pytest
 
 from pipelines import pseudonymise
 from pipelines.errors import ObservatoryError
+from pipelines.warehouse import rows
 
 
 @pytest.mark.parametrize("key", [b"k" * 32, os.urandom(48), os.urandom(80)])
@@ -17,15 +18,16 @@ from pipelines.errors import ObservatoryError
 def test_sql_hmac_matches_python_hmac(key, raw):
     con = duckdb.connect()
     pseudonymise.register(con, key)
-    (got,) = con.execute("select pseudonym(?)", [raw]).fetchone()
+    (got,) = rows(con, "select pseudonym(?)", [raw])[0]
     assert got == hmac.new(key, pseudonymise.normalise(raw).encode(), hashlib.sha256).hexdigest()
 
 
 def test_identifiers_are_normalised_before_hashing():
     con = duckdb.connect()
     pseudonymise.register(con, b"k" * 32)
-    a, b, c = con.execute("select pseudonym(' Jan@Example.org'), pseudonym('jan@example.org'), "
-                          "pseudonym(null)").fetchone()
+    a, b, c = rows(
+        con, "select pseudonym(' Jan@Example.org'), pseudonym('jan@example.org'), pseudonym(null)"
+    )[0]
     assert a == b and c is None
 
 

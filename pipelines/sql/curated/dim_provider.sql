@@ -4,14 +4,15 @@ final as (
     select
         provider_id,
         provider_name,
-        provider_type,
+        coalesce(provider_type, 'unknown') as provider_type,
         case
             when provider_type in ('higher_education', 'vet') then 'traditional'
             when provider_type in ('employer', 'sector_body') then 'industry'
             when provider_type = 'private' then 'private'
-            else 'public_or_ngo'
+            when provider_type in ('public_body', 'ngo') then 'public_or_ngo'
+            else 'unknown'
         end as provider_group,
-        country_code,
+        coalesce(country_code, 'unknown') as country_code,
         region_code,
         external_qa
     from providers

@@ -1,0 +1,36 @@
+"""Dashboard entry point: page setup and navigation only; each page lives in `pages/`.
+
+Run with `streamlit run dashboard/app.py`; the warehouse is read from `MCO_WAREHOUSE` (see data.py).
+"""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+_HERE = Path(__file__).resolve().parent
+# `streamlit run dashboard/app.py` puts only dashboard/ on sys.path; pages import the repo's packages.
+if str(_HERE.parent) not in sys.path:
+    sys.path.insert(0, str(_HERE.parent))
+
+st.set_page_config(
+    page_title="Microcredential Observatory",
+    page_icon=":material/school:",
+    layout="wide",
+    menu_items={
+        "About": "**Microcredential Observatory**: is the micro-credential ecosystem working? "
+        "Indicators of adoption, trust, transparency, innovation and flexibility.",
+    },
+)
+
+st.logo(_HERE / "assets" / "logo.svg", size="large")
+page = st.navigation(
+    [
+        st.Page(
+            _HERE / "pages" / "overview.py", title="Overview", icon=":material/monitoring:", default=True
+        ),
+        st.Page(_HERE / "pages" / "methodology.py", title="Methodology", icon=":material/menu_book:"),
+    ],
+    position="top",
+)
+page.run()

@@ -1,0 +1,113 @@
+"""Generate the `small` ecosystem, build it, and hold the pipeline to the generator's ground truth."""
+
+import json
+
+import duckdb
+import pytest
+
+from pipelines.build import build
+from pipelines.indicators.engine import compute
+from pipelines.indicators.registry import BY_ID, INDICATORS
+from pipelines.warehouse import rows
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture(scope="module")
+def truth(small_raw):
+    return json.loads((small_raw / "ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def con(small_warehouse):
+    c = duckdb.connect(str(small_warehouse), read_only=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def computed(con):
+    frames = {by: compute(con, by=by) for by in ("overall", "year")}
+    return {
+        (r["indicator_id"], r["breakdown_value"]): r
+        for frame in frames.values()
+        for r in frame.iter_rows(named=True)
+    }
+
+
+def test_accounting_holds_for_every_delivery(con):
+    report = rows(
+        con, "select source_file, rows_in, rows_loaded, rows_quarantined, rows_rejected from load_report"
+    )
+    assert report
+    for name, rows_in, loaded, quarantined, rejected in report:
+        assert rows_in == loaded + quarantined + rejected, name
+
+
+def test_every_seeded_defect_is_quarantined_with_its_count(con, truth):
+    got = dict(
+        ((t, r), n)
+        for t, r, n in rows(con, "select record_type, reason_code, count(*) from quarantine group by all")
+    )
+    expected: dict[tuple[str, str], int] = {}
+    for d in truth["defects"].values():
+        if d["reason"] == "rejected_file":
+            continue
+        key = (d["table"], d["reason"])
+        expected[key] = expected.get(key, 0) + d["count"]
+    assert got == expected
+
+
+def test_malformed_file_is_rejected(con, truth):
+    rejected = {f for (f,) in rows(con, "select source_file from load_report where status = 'rejected'")}
+    assert rejected == set(truth["defects"]["malformed_file"]["files"])
+
+
+def test_clean_row_counts_match(con, truth):
+    tables = {
+        "awards": "fct_award",
+        "learners": "dim_learner",
+        "credentials": "dim_credential",
+        "providers": "dim_provider",
+        "verifications": "fct_verification",
+        "pathway_events": "fct_pathway_event",
+        "employment_outcomes": "fct_employment_outcome",
+    }
+    for name, table in tables.items():
+        if name in truth["counts"]:
+            (n,) = rows(con, f"select count(*) from {table}")[0]
+            assert n == truth["counts"][name], name
+
+
+def _check(got: dict, want: dict, unit: str, label: str) -> None:
+    for part in ("numerator", "denominator"):
+        if want.get(part) is not None:
+            assert got[part] == pytest.approx(want[part]), f"{label} {part}"
+    if want.get("value") is None:
+        assert got["value"] is None, f"{label} should have no value"
+    elif unit == "%":
+        assert got["value"] == pytest.approx(want["value"], abs=0.5), label
+    else:
+        assert got["value"] == pytest.approx(want["value"], rel=1e-9), label
+
+
+@pytest.mark.parametrize("indicator", [i.id for i in INDICATORS])
+def test_indicator_equals_ground_truth(indicator, truth, computed):
+    want = truth["indicators"][indicator]
+    unit = BY_ID[indicator].unit
+    _check(computed[(indicator, "all")], want["overall"], unit, f"{indicator} overall")
+    for year, cell in want["by_year"].items():
+        _check(computed[(indicator, year)], cell, unit, f"{indicator} {year}")
+
+
+def test_every_implemented_indicator_has_ground_truth(truth):
+    assert set(truth["indicators"]) >= {i.id for i in INDICATORS}
+
+
+def test_rebuild_gives_identical_tables(small_raw, small_warehouse, tmp_path):
+    again = tmp_path / "again.duckdb"
+    build(small_raw, again)
+    a = duckdb.connect(str(small_warehouse), read_only=True)
+    b = duckdb.connect(str(again), read_only=True)
+    for (t,) in rows(a, "select table_name from information_schema.tables where table_name <> 'build_info'"):
+        assert rows(a, f"select * from {t}") == rows(b, f"select * from {t}"), t

@@ -1,0 +1,208 @@
+"""Every dashboard page runs without an exception, and the headline tiles show what the CLI publishes.
+
+The CLI (`mco indicators --json`) is the oracle: both read the same warehouse through the same engine,
+so a tile that differs from it means the dashboard filtered, formatted or suppressed differently.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+TIMEOUT = 30
+HEADLINES = [i.id for i in sorted(INDICATORS, key=lambda i: DIMENSIONS.index(i.dimension)) if i.headline]
+
+
+@pytest.fixture
+def warehouse(small_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MCO_WAREHOUSE", str(small_warehouse))
+    return small_warehouse
+
+
+def cli(warehouse: Path, *args: str) -> list[dict]:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["indicators", "--json", "--warehouse", str(warehouse), *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def cli_args(year_from=None, year_to=None, countries=(), ptypes=()) -> list[str]:
+    args = []
+    if year_from is not None:
+        args += ["--year-from", str(year_from)]
+    if year_to is not None:
+        args += ["--year-to", str(year_to)]
+    for country in countries:
+        args += ["--country", country]
+    for ptype in ptypes:
+        args += ["--provider-type", ptype]
+    return args
+
+
+def shown(value: float | None, unit: str, flag: str | None) -> str:
+    """How a published value must read on a tile (written independently of dashboard.formatting)."""
+    if flag == "c":
+        return "suppressed (c)"
+    if flag == "z" or value is None:
+        return "n/a"
+    return {"%": f"{value:.1f} %", "ratio": f"{value:.2f}"}.get(unit, f"{value:,.0f}")
+
+
+def expected_tiles(warehouse: Path, args: list[str]) -> dict[str, str]:
+    rows = {r["indicator_id"]: r for r in cli(warehouse, *args)}
+    return {i: shown(rows[i]["value"], get(i).unit, rows[i]["flag"]) for i in HEADLINES}
+
+
+def expected_growth(warehouse: Path, args: list[str]) -> str:
+    rows = sorted(
+        cli(warehouse, "--by", "year", "--indicator", "ADO-2", *args), key=lambda r: r["breakdown_value"]
+    )
+    if not rows or rows[-1]["value"] is None:
+        return ""
+    year = int(rows[-1]["breakdown_value"])
+    return f"{rows[-1]['value']:+.1f} % in {year}"
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    """Headline metric values keyed by indicator id (each tile's help text starts with its id)."""
+    return {m.help.split(":", 1)[0]: m.value for m in at.metric}
+
+
+def run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def busiest_slice(warehouse: Path) -> tuple[list[int], str, str]:
+    """The years, and the country and provider type with the most awards: a filter that shows numbers."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        years = [r[0] for r in con.execute("select distinct year from mart_award order by 1").fetchall()]
+        country, ptype = con.execute(
+            "select country_code, provider_type from mart_award "
+            "group by all order by count(*) desc, 1, 2 limit 1"
+        ).fetchone()
+    return years, country, ptype
+
+
+def test_overview_without_filters_matches_the_cli(warehouse: Path):
+    at = run()
+    assert tiles(at) == expected_tiles(warehouse, [])
+    assert at.metric[0].delta == expected_growth(warehouse, [])
+    assert at.query_params == {}
+    assert not at.warning
+    assert any("data cut-off" in c.value for c in at.caption)
+    assert len(at.dataframe) == 1 and at.dataframe[0].value.shape[0] == len(INDICATORS)
+
+
+def test_overview_with_filters_from_the_url_matches_the_cli(warehouse: Path):
+    years, country, ptype = busiest_slice(warehouse)
+    assert len(years) >= 3, "the small ecosystem should span several years"
+    year_from, year_to = years[1], years[-2]
+    at = run({"from": str(year_from), "to": str(year_to), "country": country.lower(), "ptype": ptype})
+    args = cli_args(year_from, year_to, [country], [ptype])
+    assert tiles(at) == expected_tiles(warehouse, args)
+    assert at.metric[0].delta == expected_growth(warehouse, args)
+    assert at.query_params == {"from": str(year_from), "to": str(year_to), "country": country, "ptype": ptype}
+    assert not at.warning
+    assert tiles(at)["ADO-1"] not in ("n/a", "0")
+
+
+def test_suppressed_headline_reads_suppressed_not_zero(warehouse: Path):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        small = con.execute(
+            "select country_code, provider_type, year from mart_award group by all "
+            "having count(*) between 1 and 19 order by count(*) desc, 1, 2, 3 limit 1"
+        ).fetchone()
+    if small is None:
+        pytest.skip("no slice of the small ecosystem has fewer than 20 awards")
+    country, ptype, year = small
+    at = run({"from": str(year), "to": str(year), "country": country, "ptype": ptype})
+    expected = expected_tiles(warehouse, cli_args(year, year, [country], [ptype]))
+    assert tiles(at) == expected
+    assert expected["TRU-1"] == "suppressed (c)"  # a rate on fewer than 20 awards
+
+
+def test_hostile_query_string_falls_back_to_the_default_view_with_a_notice(warehouse: Path):
+    at = run({"country": "NL';drop table mart_award;--", "from": "99999999999999999999", "ptype": "<b>x</b>"})
+    assert len(at.warning) == 3
+    assert tiles(at) == expected_tiles(warehouse, [])
+    assert at.query_params == {}  # the URL is rewritten to the view actually shown
+
+
+def test_changing_a_filter_updates_the_url_and_the_figures(warehouse: Path):
+    _, country, _ = busiest_slice(warehouse)
+    at = run()
+    at.multiselect(key="flt_countries").set_value([country]).run()
+    assert not at.exception
+    assert at.query_params == {"country": country}
+    assert tiles(at) == expected_tiles(warehouse, cli_args(countries=[country]))
+
+
+def test_filters_survive_a_visit_to_the_methodology_page(warehouse: Path):
+    _, country, _ = busiest_slice(warehouse)
+    at = run({"country": country})
+    at.switch_page("pages/methodology.py").run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert at.multiselect(key="flt_countries").value == [country]
+    assert at.query_params == {"country": country}
+
+
+def test_methodology_page_renders_the_whole_registry(warehouse: Path):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/methodology.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Methodology"
+    text = "\n".join(m.value for m in at.markdown)
+    for ind in INDICATORS:
+        assert f"{ind.id} · {ind.name}" in text
+        assert ind.numerator_text in text
+        assert (ind.denominator_text or "a count") in text
+    assert "below 10" in text and "below 20" in text
+    assert "`c`" in text and "`z`" in text
+    assert not at.metric  # no warehouse figures on this page
+
+
+def test_missing_warehouse_explains_how_to_build_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("MCO_WAREHOUSE", str(tmp_path / "nowhere.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "mco build" in at.error[0].value and "make run" in at.error[0].value
+    assert not at.metric
+
+
+def test_warehouse_without_marts_says_so_instead_of_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    monkeypatch.setenv("MCO_WAREHOUSE", str(empty))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "mco build" in at.error[0].value
+
+
+def test_corrupt_warehouse_file_says_so_instead_of_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"this is not a DuckDB database" * 100)
+    monkeypatch.setenv("MCO_WAREHOUSE", str(broken))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "mco build" in at.error[0].value

@@ -1,0 +1,20 @@
+"""Documents generated from code must match the code: a test fails when they drift apart."""
+
+from pathlib import Path
+
+from pipelines.contracts import contracts
+from pipelines.contracts.docs import render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_data_templates_doc_is_current():
+    committed = (ROOT / "docs" / "DATA_TEMPLATES.md").read_text(encoding="utf-8")
+    assert committed == render(), "docs/DATA_TEMPLATES.md is stale: run `mco docs`"
+
+
+def test_every_template_and_column_is_documented():
+    text = render()
+    for c in contracts().values():
+        assert f"## `{c.table}`" in text
+        assert ",".join(c.column_names) in text
