@@ -44,7 +44,9 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     references: tuple[Reference, ...] = field(default_factory=tuple)
-    date_checks: tuple[dict, ...] = field(default_factory=tuple)
+    # cross-table rules: name, reason, fails (SQL), detail (SQL), text, optional join to a parent
+    rules: tuple[dict, ...] = field(default_factory=tuple)
+    conflict_columns: tuple[str, ...] = field(default_factory=tuple)  # must agree between rows of one key
 
     @property
     def column_names(self) -> list[str]:
@@ -73,7 +75,8 @@ def _parse(path: Path) -> Contract:
         key=tuple(raw["key"]),
         columns=tuple(cols),
         references=refs,
-        date_checks=tuple(raw.get("date_checks", [])),
+        rules=tuple(raw.get("rules", [])),
+        conflict_columns=tuple(raw.get("conflict_columns", [])),
     )
 
 

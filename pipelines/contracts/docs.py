@@ -54,11 +54,17 @@ def render_contract(c: Contract) -> str:
     if c.references:
         refs = ", ".join(f"`{r.column}` → `{r.table}`" for r in c.references)
         lines += [f"References (must exist when filled): {refs}.", ""]
-    for rule in c.date_checks:
-        if rule.get("not_after") == "cutoff":
-            lines += [f"`{rule['column']}` may not be after the data cut-off.", ""]
-        if "not_before" in rule:
-            lines += [f"`{rule['column']}` may not be before `{rule['not_before']}`.", ""]
+    if c.conflict_columns:
+        cols = ", ".join(f"`{x}`" for x in c.conflict_columns)
+        lines += [
+            f"Rows repeating a key must agree on {cols}; when they do not, all of them are quarantined "
+            "(`conflicting_values`).",
+            "",
+        ]
+    if c.rules:
+        lines += ["Cross-table rules (reason code in brackets):", ""]
+        lines += [f"- {rule['text']} (`{rule['reason']}`)" for rule in c.rules]
+        lines += [""]
     lines += ["| column | type | required | allowed values | meaning |", "| --- | --- | --- | --- | --- |"]
     for col in c.columns:
         req = "yes" if col.required else ""

@@ -1,10 +1,13 @@
 """Turn the raw text rows of one record type into a typed staging table plus quarantined rows.
 
 Checks run in a fixed order and each row is quarantined under the first it fails: row checks from
-the contract, then duplicate keys, then references to already-staged parents, then date rules.
+the contract (required, type, code, pattern, range), then conflicting duplicates, duplicate keys,
+references to already-staged parents, and the contract's cross-table rules (dates, ECTS, levels).
 """
 
 from __future__ import annotations
+
+import re
 
 import duckdb
 
@@ -23,6 +26,13 @@ create table if not exists quarantine (
 )
 """
 
+VIOLATIONS_DDL = """
+create or replace table consistency_violations (
+    record_type varchar, source_file varchar, source_line bigint, reason_code varchar, check_name varchar,
+    detail varchar
+)
+"""
+
 
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
@@ -34,8 +44,17 @@ def _record_json(contract: Contract, alias: str = "") -> str:
     return f"to_json(struct_pack({fields}))"
 
 
-def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[str]) -> None:
-    """Create `stg_<table>` from the given temp raw tables; failing rows go to `quarantine`."""
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    raw_tables: list[str],
+    skip_references: frozenset[str] = frozenset(),
+) -> None:
+    """Create `stg_<table>` from the given temp raw tables; failing rows go to `quarantine`.
+
+    `skip_references` names parent tables that are not available (e.g. when validating one file
+    alone), so references to them are not checked.
+    """
     t = contract.table
     cols = contract.column_names
     con.execute(QUARANTINE_DDL)
@@ -62,19 +81,8 @@ def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[s
         create or replace temp table typed_{t} as
         select source_file, source_line, {typed_cols} from chk_{t} where reason_code is null
     """)
-
-    relational, joins = _relational_checks(contract)
-    con.execute(f"""
-        create or replace temp table rel_{t} as
-        select r.*, {case_sql(relational, "reason")} as reason_code,
-               {case_sql(relational, "check")} as check_name, {case_sql(relational, "detail")} as detail
-        from (
-            select *, row_number() over (partition by {", ".join(contract.key)}
-                                         order by source_file, source_line) as _dup_rank
-            from typed_{t}
-        ) as r
-        {joins}
-    """)
+    relational = relational_sql(contract, f"typed_{t}", skip_references)
+    con.execute(f"create or replace temp table rel_{t} as {relational}")
     con.execute(f"""
         insert into quarantine
         select {_lit(t)}, source_file, source_line, reason_code, check_name, detail,
@@ -91,67 +99,116 @@ def stage(con: duckdb.DuckDBPyConnection, contract: Contract, raw_tables: list[s
         con.execute(f"drop table {tmp}")
 
 
-def _relational_checks(contract: Contract):
-    """Checks that need other rows: duplicates, parents (already staged) and date rules."""
+def relational_sql(contract: Contract, source: str, skip_references: frozenset[str] = frozenset()) -> str:
+    """SQL giving every row of `source` with the first relational check it fails (or NULL)."""
+    items, joins = _relational_checks(contract, skip_references)
+    key = ", ".join(contract.key)
+    conflict = "false"
+    if contract.conflict_columns:
+        combo = "(" + ", ".join(contract.conflict_columns) + ")"
+        conflict = f"count(distinct {combo}) over (partition by {key}) > 1"
+    return f"""
+        select r.*, {case_sql(items, "reason")} as reason_code,
+               {case_sql(items, "check")} as check_name, {case_sql(items, "detail")} as detail
+        from (
+            select *, row_number() over (partition by {key} order by source_file, source_line) as _dup_rank,
+                   {conflict} as _conflict
+            from {source}
+        ) as r
+        {joins}
+    """
+
+
+def _relational_checks(contract: Contract, skip_references: frozenset[str]) -> tuple[list[RowCheck], str]:
+    """Checks that need other rows: conflicts, duplicates, parents (already staged) and rules."""
     t = contract.table
-    items = [
+    key_text = " || ', ' || ".join(f"coalesce(cast(r.{k} as varchar), '')" for k in contract.key)
+    items = []
+    if contract.conflict_columns:
+        items.append(
+            RowCheck(
+                "conflicting_values",
+                f"{t}.{'+'.join(contract.conflict_columns)}.agree",
+                "r._conflict",
+                _lit(f"rows for {', '.join(contract.key)} ")
+                + f" || {key_text} || "
+                + _lit(f" disagree on {', '.join(contract.conflict_columns)}; all of them are kept aside"),
+            )
+        )
+    items.append(
         RowCheck(
             "duplicate_key",
             f"{t}.key.unique",
             "r._dup_rank > 1",
-            _lit(f"{', '.join(contract.key)} repeats an earlier row (")
-            + " || "
-            + " || ', ' || ".join(f"coalesce(cast(r.{k} as varchar), '')" for k in contract.key)
-            + " || ')'",
+            _lit(f"{', '.join(contract.key)} repeats an earlier row (") + f" || {key_text} || ')'",
         )
-    ]
+    )
     joins = []
     all_contracts = contracts()
     for i, ref in enumerate(contract.references):
-        parent = all_contracts[ref.table]
-        key = ref.key or parent.key[0]
-        alias = f"p{i}"
-        if ref.table == t:
+        if ref.table == t or ref.table in skip_references:
             continue
+        key = ref.key or all_contracts[ref.table].key[0]
         joins.append(
-            f"left join (select distinct {key} as k from stg_{ref.table}) as {alias} "
-            f"on {alias}.k = r.{ref.column}"
+            f"left join (select distinct {key} as k from stg_{ref.table}) as p{i} on p{i}.k = r.{ref.column}"
+        )
+        joins.append(
+            f"left join (select distinct record->>'{key}' as k from quarantine "
+            f"where record_type = '{ref.table}') as q{i} on q{i}.k = cast(r.{ref.column} as varchar)"
+        )
+        items.append(
+            RowCheck(
+                "parent_quarantined",
+                f"{t}.{ref.column}.references.{ref.table}",
+                f"r.{ref.column} is not null and p{i}.k is null and q{i}.k is not null",
+                _lit(f"{ref.column} ")
+                + f" || {_show('r.' + ref.column)} || "
+                + _lit(f" points to a {ref.table} row that was quarantined"),
+            )
         )
         items.append(
             RowCheck(
                 "orphan_reference",
                 f"{t}.{ref.column}.references.{ref.table}",
-                f"r.{ref.column} is not null and {alias}.k is null",
+                f"r.{ref.column} is not null and p{i}.k is null",
                 _lit(f"{ref.column} ")
                 + f" || {_show('r.' + ref.column)} || "
                 + _lit(f" is not in {ref.table}"),
             )
         )
-    for j, rule in enumerate(contract.date_checks):
-        col = rule["column"]
-        if rule.get("not_after") == "cutoff":
-            items.append(
-                RowCheck(
-                    "date_after_cutoff",
-                    f"{t}.{col}.not_after_cutoff",
-                    f"r.{col} > getvariable('cutoff')",
-                    _lit(f"{col} ") + f" || cast(r.{col} as varchar) || ' is after the data cut-off '"
-                    " || cast(getvariable('cutoff') as varchar)",
-                )
+    for j, rule in enumerate(contract.rules):
+        join = rule.get("join")
+        alias = f"x{j}"
+        condition = re.sub(r"\bp\.", f"{alias}.", rule["fails"])
+        detail = re.sub(r"\bp\.", f"{alias}.", rule["detail"])
+        if join:
+            if "table" in join and join["table"] in skip_references:
+                continue
+            source = f"stg_{join['table']}" if "table" in join else f"({join['sql']})"
+            pkey = all_contracts[join["table"]].key[0] if "table" in join else "k"
+            joins.append(f"left join {source} as {alias} on {alias}.{pkey} = r.{join['via']}")
+        items.append(
+            RowCheck(
+                rule["reason"],
+                f"{t}.{rule['name']}",
+                f"coalesce({condition}, false)",
+                f"coalesce({detail}, {_lit(rule['name'])})",
             )
-        if "not_before" in rule:
-            ptable, pcol = rule["not_before"].split(".")
-            via = rule["via"]
-            alias = f"d{j}"
-            pkey = all_contracts[ptable].key[0]
-            joins.append(f"left join stg_{ptable} as {alias} on {alias}.{pkey} = r.{via}")
-            items.append(
-                RowCheck(
-                    "date_before_launch",
-                    f"{t}.{col}.not_before_{ptable}.{pcol}",
-                    f"r.{col} < {alias}.{pcol}",
-                    _lit(f"{col} ") + f" || cast(r.{col} as varchar) || ' is before {ptable}.{pcol} '"
-                    f" || cast({alias}.{pcol} as varchar)",
-                )
-            )
+        )
     return items, "\n".join(joins)
+
+
+def record_violations(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-run every relational check over the final staging tables; what fails is a violation.
+
+    After quarantining there must be none: the table feeds a Great Expectations suite that asserts it
+    is empty, so a gap in the quarantine logic cannot pass silently.
+    """
+    con.execute(VIOLATIONS_DDL)
+    for t, contract in contracts().items():
+        con.execute(f"""
+            insert into consistency_violations
+            select '{t}', source_file, source_line, reason_code, check_name, detail
+            from ({relational_sql(contract, f"stg_{t}")}) where reason_code is not null
+        """)
+    return con.sql("select count(*) from consistency_violations").fetchall()[0][0]
