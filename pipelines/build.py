@@ -19,12 +19,12 @@ import duckdb
 import polars as pl
 
 from pipelines import pseudonymise
-from pipelines.config import REQUIRED_TABLES
+from pipelines.config import REQUIRED_TABLES, max_quarantine_share_setting
 from pipelines.contracts import contracts
 from pipelines.errors import BuildFailed, FileRejected
 from pipelines.indicators.engine import BREAKDOWNS, compute
 from pipelines.indicators.registry import INDICATORS
-from pipelines.quality.staging import QUARANTINE_DDL, stage
+from pipelines.quality.staging import QUARANTINE_DDL, record_violations, stage
 from pipelines.sources.csv_template import read
 from pipelines.sources.discover import DeliveryFile, discover
 from pipelines.warehouse import rows, scalar
@@ -105,8 +105,15 @@ def build(
     *,
     cutoff: date | None = None,
     on_step: Callable[[str], None] | None = None,
+    max_quarantine_share: float | None = None,
 ) -> BuildResult:
-    """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem."""
+    """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
+
+    Critical: a required record type with no valid rows, a delivery file with more than
+    `max_quarantine_share` of its rows quarantined (default MCO_MAX_QUARANTINE_SHARE or 0.2), or a
+    consistency violation left after quarantining. The previous warehouse then stays untouched.
+    """
+    share = max_quarantine_share if max_quarantine_share is not None else max_quarantine_share_setting()
     started = time.perf_counter()
     step = on_step or (lambda _msg: None)
     raw, warehouse = Path(raw), Path(warehouse)
@@ -132,7 +139,12 @@ def build(
             "create or replace table quarantine as select * from quarantine "
             "order by record_type, source_file, source_line, check_name"
         )
+        report = _finish_report(con, report)
         _check_required(con)
+        _check_share(report, share)
+        step("consistency checks")
+        if record_violations(con):
+            raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
         step("curated tables")
         for name in CURATED:
             _run_sql(con, "curated", name)
@@ -141,8 +153,8 @@ def build(
             _run_sql(con, "marts", name)
         step("indicator cube")
         _cube(con)
-        report = _finish_report(con, report)
         _build_info(con, build_id, cutoff, raw, report)
+        _history(con, warehouse)
         con.execute("checkpoint")
         con.close()
         os.replace(tmp, warehouse)
@@ -215,6 +227,54 @@ def _check_required(con: duckdb.DuckDBPyConnection) -> None:
         raise BuildFailed(
             f"no valid rows for required record type(s) {', '.join(empty)}; the previous warehouse is kept"
         )
+
+
+def _check_share(report: pl.DataFrame, share: float) -> None:
+    """A delivery file mostly quarantined points to a broken export: stop rather than publish half of it."""
+    bad = report.filter((pl.col("rows_in") > 0) & (pl.col("rows_quarantined") > share * pl.col("rows_in")))
+    if bad.height:
+        worst = bad.row(0, named=True)
+        raise BuildFailed(
+            f"{worst['rows_quarantined']:,} of {worst['rows_in']:,} rows of {worst['source_file']} were "
+            f"quarantined, more than the allowed share of {share:.0%} "
+            f"({bad.height} file(s) over the limit; see `mco validate` for the reasons)",
+            worst["source_file"],
+        )
+
+
+HISTORY = {
+    "build_history": "select * from build_info",
+    "load_history": "select b.build_id, b.built_at, r.* from load_report as r cross join build_info as b",
+    "quality_history": "select b.build_id, b.built_at, q.record_type, q.source_file, q.reason_code, "
+    "count(*) as rows from quarantine as q cross join build_info as b group by all",
+}
+
+
+def _history(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
+    """Carry the run reports of earlier builds forward from the warehouse being replaced, so trends show."""
+    for table, sql in HISTORY.items():
+        con.execute(f"create or replace table {table} as {sql}")
+    if not previous.exists():
+        return
+    try:
+        con.execute(f"attach '{previous}' as prev (read_only)")
+    except duckdb.Error:
+        return  # an unreadable old warehouse has no history worth keeping; the new build still stands
+    try:
+        have = {
+            t for (t,) in rows(con, "select table_name from duckdb_tables() where database_name = 'prev'")
+        }
+        for table in HISTORY:
+            if table in have:
+                con.execute(
+                    f"insert into {table} by name select * from prev.{table} "
+                    f"where build_id <> (select build_id from build_info)"
+                )
+            con.execute(
+                f"create or replace table {table} as select * from {table} order by built_at, build_id"
+            )
+    finally:
+        con.execute("detach prev")
 
 
 def _run_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:

@@ -94,6 +94,15 @@ def build(
     cutoff: Annotated[
         str | None, typer.Option(help="Data cut-off (YYYY-MM-DD); default: the delivery's manifest.json.")
     ] = None,
+    max_quarantine_share: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Fail when a file has more than this share of rows quarantined "
+            "(default MCO_MAX_QUARANTINE_SHARE or 0.2).",
+        ),
+    ] = None,
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     from pipelines.build import build as run_build
