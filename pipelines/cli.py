@@ -236,6 +236,70 @@ def quarantine(
 
 
 @app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="A delivery file or folder (CSV templates).")],
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="Warehouse whose records stand in for parents the delivery lacks "
+            "(default: the default warehouse, when it exists)."
+        ),
+    ] = None,
+    cutoff: Annotated[str | None, typer.Option(help="Data cut-off (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on standard output.")] = False,
+    examples: Annotated[int, typer.Option(help="Example rows to show per reason.")] = 5,
+) -> None:
+    """Check a delivery before sending it: the same checks as a build, nothing written. Exit 0 when clean."""
+    from pipelines.quality.validate import validate as run_validate
+
+    cut = _parse_date(cutoff, "--cutoff") if cutoff else None
+    if against is None and DEFAULT_WAREHOUSE.exists():
+        against = DEFAULT_WAREHOUSE
+    report = run_validate(path, against, cut)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(examples), indent=1, default=str) + "\n")
+        raise typer.Exit(0 if report.clean else 1)
+    table = Table(title=f"Validation of {path} (cut-off {report.cutoff})")
+    for col in ("file", "record type", "rows in", "would load", "quarantined", "rejected", "note"):
+        table.add_column(col)
+    for r in report.files.iter_rows(named=True):
+        note = r["reason"] if r["status"] == "rejected" else (r["notes"] or "")
+        table.add_row(
+            r["source_file"],
+            r["record_type"] or "?",
+            f"{r['rows_in']:,}",
+            f"{r['rows_loaded']:,}",
+            f"{r['rows_quarantined']:,}",
+            f"{r['rows_rejected']:,}",
+            note,
+        )
+    out.print(table)
+    if report.quarantine.height:
+        problems = Table(title="Problems found (file:line: detail)")
+        for col in ("record type", "reason", "rows", "examples"):
+            problems.add_column(col)
+        for s in report.summary().iter_rows(named=True):
+            ex = report.quarantine.filter(
+                (pl.col("record_type") == s["record_type"]) & (pl.col("reason_code") == s["reason_code"])
+            ).head(examples)
+            lines = "\n".join(
+                f"{e['source_file']}:{e['source_line']}: {e['detail']}" for e in ex.iter_rows(named=True)
+            )
+            problems.add_row(s["record_type"], s["reason_code"], f"{s['rows']:,}", lines)
+        out.print(problems)
+    if report.skipped_references:
+        out.print(
+            f"[yellow]Not checked:[/] references to {', '.join(report.skipped_references)} "
+            "(not in this delivery and no warehouse given with --against)."
+        )
+    if report.clean:
+        out.print("[bold green]Clean:[/] every row would load.")
+    else:
+        out.print("[bold red]Not clean:[/] fix the rows above and validate again.")
+    raise typer.Exit(0 if report.clean else 1)
+
+
+@app.command()
 def docs(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the generated documents.")] = Path(
         "docs"

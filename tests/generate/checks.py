@@ -48,17 +48,17 @@ def reasons(table: str, frame: pl.DataFrame, raw: dict[str, pl.DataFrame]) -> pl
     )
     after, before = [pl.lit(False)], [pl.lit(False)]
     out = frame
-    for check in contract.date_checks:
-        col = pl.col(check["column"]).str.to_date(strict=False)
-        if check.get("not_after") == "cutoff":
+    for rule in contract.rules:  # the date rules that seeded defects target
+        col = pl.col(rule["name"].split(".")[0]).str.to_date(strict=False)
+        if rule["reason"] == "date_after_cutoff":
             after.append(col > pl.lit(CUTOFF).str.to_date())
-        if "not_before" in check:
-            parent_table, parent_col = check["not_before"].split(".")
+        if rule["reason"] == "date_before_launch":
+            parent_table, via = rule["join"]["table"], rule["join"]["via"]
             launch = raw[parent_table].select(
-                pl.col(contracts()[parent_table].key[0]).alias(check["via"]),
-                pl.col(parent_col).str.to_date().alias("_launch"),
+                pl.col(contracts()[parent_table].key[0]).alias(via),
+                pl.col("launch_date").str.to_date().alias("_launch"),
             )
-            out = out.join(launch, on=check["via"], how="left", maintain_order="left")
+            out = out.join(launch, on=via, how="left", maintain_order="left")
             before.append(col < pl.col("_launch"))
     flags["date_after_cutoff"] = pl.any_horizontal(after).fill_null(False)
     flags["date_before_launch"] = pl.any_horizontal(before).fill_null(False)
