@@ -119,8 +119,9 @@ def build(
             col, justify="right" if col in ("rows in", "loaded", "quarantined", "rejected") else "left"
         )
     for r in result.report.iter_rows(named=True):
-        note = r["reason"] if r["status"] == "rejected" else (r["notes"] or "")
-        style = "red" if r["status"] == "rejected" else ("yellow" if r["rows_quarantined"] else None)
+        rejected = r["status"] == "rejected"
+        note = "rejected (see below)" if rejected else (r["notes"] or "")
+        style = "red" if rejected else ("yellow" if r["rows_quarantined"] else None)
         table.add_row(
             r["source_file"],
             r["record_type"] or "?",
@@ -132,6 +133,8 @@ def build(
             style=style,
         )
     out.print(table)
+    for r in result.report.filter(pl.col("status") == "rejected").iter_rows(named=True):
+        out.print(f"[red]Rejected[/] {r['source_file']}: {r['reason']}", highlight=False)
     out.print(
         f"[bold green]Built[/] {result.warehouse} in {result.seconds:.1f} s: {result.rows_in:,} rows in, "
         f"{result.rows_loaded:,} loaded, {result.rows_quarantined:,} quarantined, "
