@@ -125,7 +125,7 @@ def build(
         pseudonymise.register(con, key)
         con.execute(f"set variable cutoff = date '{cutoff.isoformat()}'")
         con.execute(QUARANTINE_DDL)
-        report = load_deliveries(con, files, step)
+        report = load_deliveries(con, files, step, root=raw)
         con.execute(
             "create or replace table quarantine as select * from quarantine "
             "order by record_type, source_file, source_line, check_name"

@@ -111,7 +111,11 @@ def build(
     with _progress() as progress:
         task = progress.add_task("building", total=None)
         result = run_build(
-            raw, warehouse, cutoff=cut, on_step=lambda msg: progress.update(task, description=f"build: {msg}")
+            raw,
+            warehouse,
+            cutoff=cut,
+            max_quarantine_share=max_quarantine_share,
+            on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
         )
     table = Table(title=f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})")
     for col in ("file", "record type", "rows in", "loaded", "quarantined", "rejected", "note"):

@@ -14,6 +14,7 @@ import polars as pl
 from pipelines.contracts import contracts
 from pipelines.errors import BuildFailed, FileRejected
 from pipelines.quality.staging import stage
+from pipelines.sources.credentials_intake import create_source_tables, load_credentials
 from pipelines.sources.csv_template import read
 from pipelines.sources.discover import DeliveryFile
 from pipelines.warehouse import rows
@@ -27,11 +28,18 @@ def _count_lines(path: Path) -> int:
     return max(lines - 1, 0)
 
 
+def _common_root(files: list[DeliveryFile]) -> Path:
+    """The folder the delivery names are relative to."""
+    f = files[0]
+    return Path(str(f.path)[: -len(f.name)] or ".")
+
+
 def load_deliveries(
     con: duckdb.DuckDBPyConnection,
     files: list[DeliveryFile],
     step: Callable[[str], None],
     *,
+    root: Path | None = None,
     prestaged: frozenset[str] = frozenset(),
     skip_references: frozenset[str] = frozenset(),
 ) -> list[dict]:
@@ -42,7 +50,10 @@ def load_deliveries(
     """
     report: list[dict] = []
     by_table: dict[str, list[str]] = {t: [] for t in contracts()}
+    credential_files = [f for f in files if f.path.suffix.lower() != ".csv"]
     for i, f in enumerate(files):
+        if f in credential_files:
+            continue
         step(f"reading {f.name}")
         entry = {
             "source_file": f.name,
@@ -56,12 +67,9 @@ def load_deliveries(
         }
         if f.table is None:
             known = ", ".join(contracts())
-            kind = (
-                "no template matches this file name"
-                if f.path.suffix.lower() == ".csv"
-                else f"no reader for {f.path.suffix or 'extension-less'} files"
+            entry.update(
+                status="rejected", reason=f"no template matches this file name (CSV templates: {known})"
             )
-            entry.update(status="rejected", reason=f"{kind} (CSV templates: {known})")
             entry["rows_in"] = entry["rows_rejected"] = _count_lines(f.path)
             report.append(entry)
             continue
@@ -85,6 +93,12 @@ def load_deliveries(
             notes="; ".join(result.notes) or None,
         )
         report.append(entry)
+    if credential_files:
+        step("reading digital credentials")
+        root = root or _common_root(credential_files)
+        report += load_credentials(con, credential_files, root, by_table)
+    else:
+        create_source_tables(con)
     for table, contract in contracts().items():
         if table in prestaged:
             continue
@@ -96,12 +110,21 @@ def load_deliveries(
 
 
 def file_report(con: duckdb.DuckDBPyConnection, report: list[dict]) -> pl.DataFrame:
-    """Per file: rows in = loaded + quarantined + rejected, from the tables themselves."""
+    """Per file: rows in = loaded + quarantined + rejected, from the tables themselves.
+
+    A file counts the rows of its own record type; for digital credentials that is the award (the
+    credential specification and issuer derived from it are checked too, but are not extra records).
+    """
     loaded: dict[str, int] = {}
     for table in contracts():
         for name, n in rows(con, f"select source_file, count(*) from stg_{table} group by 1"):
-            loaded[name] = loaded.get(name, 0) + n
-    quarantined = dict(rows(con, "select source_file, count(*) from quarantine group by 1"))
+            loaded[f"{name}\0{table}"] = n
+    quarantined = {
+        f"{name}\0{table}": n
+        for name, table, n in rows(
+            con, "select source_file, record_type, count(*) from quarantine group by all"
+        )
+    }
     frame = (
         pl.DataFrame(
             report,
@@ -116,11 +139,10 @@ def file_report(con: duckdb.DuckDBPyConnection, report: list[dict]) -> pl.DataFr
                 "malformed_lines": pl.Int64,
             },
         )
+        .with_columns(_file_key=pl.col("source_file") + "\0" + pl.col("record_type").fill_null(""))
         .with_columns(
-            pl.col("source_file")
-            .replace_strict(loaded, default=0, return_dtype=pl.Int64)
-            .alias("rows_loaded"),
-            pl.col("source_file")
+            pl.col("_file_key").replace_strict(loaded, default=0, return_dtype=pl.Int64).alias("rows_loaded"),
+            pl.col("_file_key")
             .replace_strict(quarantined, default=0, return_dtype=pl.Int64)
             .alias("rows_quarantined"),
         )

@@ -104,7 +104,7 @@ def validate(path: Path, against: Path | None = None, cutoff: date | None = None
         con.execute(QUARANTINE_DDL)
         skipped = frozenset(t for t in missing if t not in prestaged)
         report = load_deliveries(
-            con, files, lambda _m: None, prestaged=frozenset(prestaged), skip_references=skipped
+            con, files, lambda _m: None, root=root, prestaged=frozenset(prestaged), skip_references=skipped
         )
         frame = file_report(con, report)
         quarantine = con.sql(

@@ -3,6 +3,7 @@
 -- outcomes, workload (ECTS or hours), level (EQF), assessment type, form of participation, QA type.
 with credentials as (select * from stg_credentials),
 providers as (select * from stg_providers),
+sources as (select * from stg_credential_sources),
 elements as (
     select
         credentials.*,
@@ -68,12 +69,14 @@ final as (
         launch_date,
         retirement_date,
         further_info_url,
-        'csv_template' as source_standard,
+        coalesce(sources.source_standard, 'csv_template') as source_standard,
+        sources.achievement_type,
         has_learning_outcomes,
         esco_skill_count > 0 as has_esco_skill,
         annex_present,
         annex_present = 9 as annex_complete,
         annex_missing
     from scored
+    left join sources using (credential_id, source_file)
 )
 select * from final order by credential_id

@@ -1,0 +1,178 @@
+"""Benchmark the standards readers: OB 3.0 credentials/s from NDJSON and from a folder of one file each.
+
+Targets (issue #3): >= 20,000 credentials/s from NDJSON and >= 5,000/s from a folder, at 200,000
+credentials, peak memory < 2 GB. Each measurement runs in its own process so its peak resident memory
+(ru_maxrss) is its own. Synthetic credentials only; not a test: run it by hand.
+
+    python benchmarks/bench_readers.py --count 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGETS = {"ndjson": 20_000, "folder": 5_000}
+
+
+def credential(i: int, rng: random.Random, unique_specs: bool = False) -> dict:
+    """A realistic OB3 micro-credential (~2 KB) with the European extension fields filled in."""
+    issuer = rng.randrange(200)
+    spec = i if unique_specs else issuer * 10 + rng.randrange(10)
+    day = f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": f"urn:uuid:bench-award-{i}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": f"Micro-credential {spec}",
+        "issuer": {
+            "id": f"https://issuer{issuer}.example.eu",
+            "type": ["Profile"],
+            "name": f"Issuer {issuer}",
+            "address": {"type": ["Address"], "addressCountryCode": rng.choice(["NL", "DE", "FR", "SI"])},
+        },
+        "validFrom": f"{day}T10:{rng.randrange(60):02d}:00+02:00",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "identityHash": f"sha256${i:064x}",
+                    "salt": "s",
+                }
+            ],
+            "achievement": {
+                "id": f"https://issuer{issuer}.example.eu/achievements/{spec}",
+                "type": ["Achievement"],
+                "name": f"Micro-credential {spec}",
+                "description": "Demonstrates applied data skills in a supervised capstone project.",
+                "achievementType": "MicroCredential",
+                "creditsAvailable": rng.choice([2, 3, 5, 6]),
+                "criteria": {"narrative": "Pass the final assessment."},
+                "fieldOfStudy": "0613",
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": "analyse data",
+                        "targetUrl": "http://data.europa.eu/esco/skill/81a2db2c-7e55-44d0-9cd9-74c25147d7cd",
+                    },
+                    {
+                        "type": ["Alignment"],
+                        "targetType": "ext:EQF",
+                        "targetName": "EQF level 5",
+                        "targetUrl": "http://data.europa.eu/snb/eqf/5",
+                    },
+                ],
+                "participationForm": rng.choice(["online", "onsite", "blended"]),
+                "assessmentType": "Written exam",
+            },
+            "result": [{"type": ["Result"], "value": rng.choice(["A", "B", "C"])}],
+        },
+        "proof": [
+            {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z" + "3" * 86}
+        ],
+    }
+
+
+def write_inputs(work: Path, count: int, unique_specs: bool) -> tuple[Path, Path]:
+    rng = random.Random(3)
+    ndjson = work / "ndjson" / "credentials.ndjson"
+    folder = work / "folder" / "credentials"
+    ndjson.parent.mkdir(parents=True)
+    folder.mkdir(parents=True)
+    with open(ndjson, "w", encoding="utf-8") as fh:
+        for i in range(count):
+            text = json.dumps(credential(i, rng, unique_specs), separators=(",", ":"))
+            fh.write(text + "\n")
+            sub = folder / f"{i // 1000:04d}"
+            if i % 1000 == 0:
+                sub.mkdir()
+            (sub / f"cred-{i:07d}.json").write_text(text, encoding="utf-8")
+    return ndjson, folder
+
+
+def measure(target: Path) -> None:
+    """Child process: read one input, print one JSON line with time and counts."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from pipelines.sources.standards import read_standards
+
+    start = time.perf_counter()
+    delivery = read_standards([target], target.parent)
+    seconds = time.perf_counter() - start
+    loaded = sum(f.records_loaded for f in delivery.files)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "loaded": loaded,
+                "files": len(delivery.files),
+                "quarantined": len(delivery.quarantine),
+                "annex_rows": delivery.annex.height,
+            }
+        )
+    )
+
+
+def run(target: Path) -> dict:
+    proc = subprocess.Popen([sys.executable, __file__, "--measure", str(target)], stdout=subprocess.PIPE)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"measurement failed for {target}")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["peak_mib"] = usage.ru_maxrss / 1024
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200_000)
+    parser.add_argument("--workdir", type=Path, default=None, help="Keep inputs here (default: temp dir).")
+    parser.add_argument(
+        "--unique-specs",
+        action="store_true",
+        help="Worst case: every credential has its own specification (default: 2,000 shared).",
+    )
+    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.measure)
+        return
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="mco-bench-readers-"))
+    if work.exists() and any(work.iterdir()):
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    ndjson, folder = write_inputs(work, args.count, args.unique_specs)
+    print(f"wrote {args.count:,} credentials twice in {time.perf_counter() - started:.1f} s ({work})")
+    failed = False
+    for kind, target in (("ndjson", ndjson), ("folder", folder)):
+        r = run(target)
+        rate = r["loaded"] / r["seconds"]
+        ok = rate >= TARGETS[kind] and r["peak_mib"] < 2048 and r["loaded"] == args.count
+        failed |= not ok
+        print(
+            f"{kind:7s} {r['loaded']:>9,} loaded in {r['seconds']:6.2f} s = {rate:>9,.0f} credentials/s "
+            f"(target {TARGETS[kind]:,}/s), peak {r['peak_mib']:,.0f} MiB (limit 2,048) "
+            f"{'OK' if ok else 'BELOW TARGET'}"
+        )
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

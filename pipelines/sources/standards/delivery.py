@@ -1,0 +1,596 @@
+"""Read a delivery of standards-based credentials (OB3, OB2, ELM) into contract-shaped tables.
+
+Files, folders and zip archives are walked in a stable order; each file ends as `parsed` (its records
+loaded or quarantined, or supporting documents such as OB2 BadgeClasses) or `rejected` with a one-line
+reason. A rejected file counts `records_in = 0`: nothing in it could be read as a record. OB2
+assertions are mapped last, once every BadgeClass/Issuer in the delivery is known.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.sources.standards import elm, openbadges2, openbadges3
+from pipelines.sources.standards.annex import annex_columns, build_annex
+from pipelines.sources.standards.edci_xml import reject_xml
+from pipelines.sources.standards.jsonio import (
+    SCRUB_FROM,
+    UTF8_BOM,
+    ParseError,
+    _DecodeError,
+    baked_png,
+    baked_svg,
+    check_depth,
+    decode_jws_json,
+    decode_jwt,
+    drop_images,
+    is_jwt_text,
+    loads,
+    looks_like_jwt,
+    orjson,
+    parse_json,
+    skip_prelude,
+    strip_bom,
+)
+from pipelines.sources.standards.mapping import MapError, Sink, as_list, stable_id
+
+LINE_EXTENSIONS = {".ndjson", ".jsonl"}
+MAX_FILE_BYTES = 512 << 20  # one JSON document; larger deliveries should be NDJSON (streamed)
+MAX_ZIP_NESTING = 2
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+_TOKENISH = re.compile(rb"[A-Za-z0-9_\-.=]+")
+_CRITERIA_KEYS = frozenset({"@context", "id", "narrative", "name", "url", "@language", "description"})
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    format: str = "unknown"  # OB3 | OB2 | ELM | EDCI | unknown
+    status: str = "parsed"  # parsed | rejected
+    reason: str | None = None
+    records_in: int = 0
+    records_loaded: int = 0
+    records_quarantined: int = 0
+    supporting_documents: int = 0  # OB2 BadgeClass/Issuer/... and other non-credential documents
+    notes: list[str] = field(default_factory=list)  # what was tolerated or left unknown, one phrase each
+    _formats: Counter = field(default_factory=Counter, repr=False, compare=False)
+    _counts: Counter = field(default_factory=Counter, repr=False, compare=False)
+    _quarantine: list[dict] = field(default_factory=list, repr=False, compare=False)
+
+
+@dataclass
+class StandardsDelivery:
+    tables: dict[str, pl.DataFrame] = field(repr=False)  # holds raw learner identifiers: never print
+    files: list[FileOutcome]
+    quarantine: list[dict] = field(repr=False)
+    annex: pl.DataFrame = field(repr=False)
+
+
+def _types(doc: dict) -> set[str]:
+    """Type names without prefixes (`obi:Assertion`, `https://w3id.org/openbadges#Assertion` -> Assertion)."""
+    out = set()
+    for t in as_list(doc.get("type", doc.get("@type"))):
+        if isinstance(t, str):
+            out.add(t.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    return out
+
+
+def _format_from_context(doc: dict) -> str:
+    ctx = str(doc.get("@context", ""))[:2000].lower()
+    if "ob/v3p0" in ctx or "openbadges-specification" in ctx:
+        return "OB3"
+    if "w3id.org/openbadges" in ctx or "openbadges/v2" in ctx:
+        return "OB2"
+    if "europa.eu/snb" in ctx or "europass" in ctx:
+        return "ELM"
+    return "unknown"
+
+
+def _canonical(doc: dict) -> str:
+    if orjson is not None:
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False)
+
+
+def _from_jwt_claims(payload: dict) -> dict:
+    """A VC-JWT payload -> the credential, completed from registered claims (jti, iss, nbf, exp, sub)."""
+    vc = payload.get("vc")
+    vc = dict(vc) if isinstance(vc, dict) else dict(payload)
+    if not vc.get("id") and isinstance(payload.get("jti"), str):
+        vc["id"] = payload["jti"]
+    if not vc.get("issuer") and isinstance(payload.get("iss"), str):
+        vc["issuer"] = payload["iss"]
+    dated = any(vc.get(k) for k in ("awardedDate", "validFrom", "issuanceDate", "issuedOn", "issued"))
+    if not dated and isinstance(payload.get("nbf"), (int, float)):
+        vc["issuanceDate"] = payload["nbf"]
+    expiring = any(vc.get(k) for k in ("validUntil", "expirationDate", "expires"))
+    if not expiring and isinstance(payload.get("exp"), (int, float)):
+        vc["expirationDate"] = payload["exp"]
+    subject = vc.get("credentialSubject")
+    if isinstance(subject, dict) and not subject.get("id") and isinstance(payload.get("sub"), str):
+        vc["credentialSubject"] = {**subject, "id": payload["sub"]}
+    return vc
+
+
+class _Reader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.sink = Sink()
+        self.index = openbadges2.Ob2Index()
+        self.pending: list[tuple[dict, bool, FileOutcome, int]] = []
+        self.files: list[FileOutcome] = []
+
+    # ------------------------------------------------------------------------------------ walking
+
+    def _name(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            try:
+                return path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                return path.as_posix()
+
+    def add_path(self, path: Path) -> None:
+        path = Path(path)
+        if path.is_dir():
+            base = self._name(path)
+            base = "" if base == "." else base
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                rel = os.path.relpath(dirpath, path)
+                parts = [p for p in (base, "" if rel == "." else Path(rel).as_posix()) if p]
+                prefix = "/".join(parts) + "/" if parts else ""
+                for fname in sorted(f for f in filenames if not f.startswith(".")):
+                    self.read_file(Path(dirpath, fname), prefix + fname)
+        else:
+            self.read_file(path, self._name(path))
+
+    def read_file(self, path: Path, name: str) -> None:
+        out = FileOutcome(name)
+        ext = path.suffix.lower()
+        try:
+            if ext == ".zip":
+                self._read_zip(path, name, 1)
+                return
+            if ext in LINE_EXTENSIONS:
+                with open(path, "rb") as fh:
+                    self._read_lines(out, fh)
+            else:
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    raise ParseError(
+                        f"the file is larger than {MAX_FILE_BYTES >> 20} MiB; deliver large "
+                        "batches as NDJSON (one credential per line)"
+                    )
+                data = path.read_bytes()
+                if data[:4] == ZIP_MAGIC:
+                    self._read_zip(io.BytesIO(data), name, 1)
+                    return
+                self._read_bytes(out, data, ext)
+        except ParseError as exc:
+            self._reject(out, str(exc), exc.fmt)
+        except OSError as exc:
+            self._reject(out, f"the file cannot be read ({exc.strerror or exc})")
+        self.files.append(out)
+
+    def _read_zip(self, source, name: str, level: int) -> None:
+        try:
+            archive = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            out = FileOutcome(name)
+            self._reject(out, f"the file is not a readable zip archive ({exc})")
+            self.files.append(out)
+            return
+        with archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if not members:
+                out = FileOutcome(name)
+                self._reject(out, "the zip archive holds no files")
+                self.files.append(out)
+            for info in members:
+                inner = f"{name}!{info.filename}"
+                out = FileOutcome(inner)
+                ext = Path(info.filename).suffix.lower()
+                try:
+                    base = info.filename.rsplit("/", 1)[-1]
+                    if info.filename.startswith("__MACOSX/") or base.startswith("._"):
+                        raise ParseError("macOS resource-fork metadata, not a credential")
+                    if info.flag_bits & 0x1:
+                        raise ParseError("the zip member is encrypted")
+                    if info.file_size > MAX_FILE_BYTES and ext not in LINE_EXTENSIONS:
+                        raise ParseError(f"the zip member is larger than {MAX_FILE_BYTES >> 20} MiB")
+                    if ext in LINE_EXTENSIONS:
+                        with archive.open(info) as fh:
+                            self._read_lines(out, io.BufferedReader(fh))
+                    else:
+                        data = archive.read(info)
+                        if ext == ".zip" or data[:4] == ZIP_MAGIC:
+                            if level >= MAX_ZIP_NESTING:
+                                raise ParseError(
+                                    f"zip archives nested more than {MAX_ZIP_NESTING} deep are not opened"
+                                )
+                            self._read_zip(io.BytesIO(data), inner, level + 1)
+                            continue
+                        self._read_bytes(out, data, ext)
+                except ParseError as exc:
+                    self._reject(out, str(exc), exc.fmt)
+                except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+                    self._reject(out, f"the zip member cannot be extracted ({exc})")
+                self.files.append(out)
+
+    # ------------------------------------------------------------------------------------ parsing
+
+    def _read_bytes(self, out: FileOutcome, data: bytes, ext: str) -> None:
+        """One whole file: a JSON document or array, a JWT (or one per line), a baked badge, XML."""
+        notes = out.notes
+        if not data.strip():
+            raise ParseError("the file is empty (0 bytes)" if not data else "the file holds only whitespace")
+        if ext == ".png" or data[:8] == PNG_MAGIC:
+            data = baked_png(data)
+            notes.append("credential read from a baked PNG badge")
+        else:
+            head = data[:512].lstrip(UTF8_BOM).lstrip()
+            if (
+                ext == ".svg"
+                or head.startswith(b"<svg")
+                or (head.startswith(b"<") and b"<svg" in data[:4096])
+            ):
+                data = baked_svg(data)
+                notes.append("credential read from a baked SVG badge")
+            elif ext == ".xml" or head.startswith(b"<"):
+                reject_xml(data)
+        data = drop_images(strip_bom(data, notes), notes)
+        stripped = data.lstrip()
+        lead = stripped[:1]
+        if lead not in (b"{", b"[", b'"'):
+            first_line = stripped.split(b"\n", 1)[0]
+            if looks_like_jwt(first_line) or ext == ".jwt":
+                self._read_lines(out, data.splitlines())
+                return
+            skipped = skip_prelude(data, notes)
+            if skipped is data:
+                known = ext in {".json", ".jsonld", ".jwt", ".txt", ""}
+                raise ParseError(
+                    "the file is neither JSON, a JWT nor a baked badge"
+                    if known
+                    else f"no reader for {ext} files (expected JSON/JSON-LD, JWT, NDJSON, a baked "
+                    "SVG/PNG badge or a zip of these), and the content is not JSON either"
+                )
+            data = skipped
+        try:
+            obj = parse_json(data, notes)
+        except ParseError:
+            lines = [ln for ln in data.splitlines() if ln.strip()]
+            if len(lines) > 1 and lines[0].lstrip()[:1] == b"{" and _parses(lines[0]):
+                notes.append("one JSON document per line: read as NDJSON")
+                self._read_lines(out, data.splitlines())
+                return
+            raise
+        check_depth(obj, data)
+        if isinstance(obj, list):
+            if not obj:
+                notes.append("the JSON array is empty")
+            for i, item in enumerate(obj, 1):
+                self._take(item, False, out, i, f"$[{i - 1}]")
+        elif isinstance(obj, (dict, str)):
+            self._take(obj, False, out, 1, "$")
+        else:
+            raise ParseError(f"the JSON holds a {type(obj).__name__} where a credential object was expected")
+
+    def _read_lines(self, out: FileOutcome, lines) -> None:
+        """NDJSON or one JWT per line: a bad line is quarantined, the rest loads; all bad -> reject."""
+        seen = good = lineno = 0
+        first_error: tuple[int, str] | None = None
+        for lineno, raw in enumerate(lines, 1):  # noqa: B007 - lineno is read after the loop
+            line = raw.strip()
+            if not line:
+                continue
+            if seen == 0 and line.startswith(UTF8_BOM):
+                line = line[3:].strip()
+                out.notes.append("UTF-8 byte-order mark ignored")
+            seen += 1
+            signed = False
+            if len(line) >= SCRUB_FROM:
+                line = drop_images(line, out.notes)
+            try:
+                lead = line[:1]
+                if lead == b"{" or lead == b"[":
+                    try:
+                        obj = loads(line)
+                    except _DecodeError:
+                        obj = parse_json(line, out.notes)
+                    check_depth(obj, line)
+                elif _TOKENISH.fullmatch(line):
+                    obj, signed = decode_jwt(line)
+                else:
+                    raise ParseError("the line is neither JSON nor a JWT")
+            except ParseError as exc:
+                message = str(exc).replace("at line 1, column", "at column")  # the line is source_line
+                if first_error is None:
+                    first_error = (lineno, message)
+                self._quarantine(out, lineno, "malformed_record", "json.parse", message, None, count=True)
+                continue
+            good += 1
+            if isinstance(obj, list):
+                for i, item in enumerate(obj):
+                    self._take(item, signed, out, lineno, f"$[{i}]")
+            else:
+                self._take(obj, signed, out, lineno, "$")
+        if seen == 0:
+            raise ParseError(
+                "the file is empty (0 bytes)" if lineno == 0 else "the file holds only blank lines"
+            )
+        if good == 0 and first_error is not None:
+            out._quarantine.clear()
+            if seen == 1:
+                raise ParseError(first_error[1])
+            raise ParseError(
+                f"none of its {seen} lines could be read (line {first_error[0]}: {first_error[1]})"
+            )
+
+    # ------------------------------------------------------------------------------------ records
+
+    def _take(self, obj, signed: bool, out: FileOutcome, line: int, path: str) -> None:
+        """One record: unwrap, classify, map (or defer OB2 / register supporting docs / quarantine)."""
+        try:
+            if isinstance(obj, str):
+                if not is_jwt_text(obj):
+                    raise MapError(
+                        "malformed_record", "record.shape", "the record is a string, not a credential", path
+                    )
+                obj, signed = decode_jwt(obj)
+                obj = _from_jwt_claims(obj)
+            if not isinstance(obj, dict):
+                raise MapError(
+                    "malformed_record",
+                    "record.shape",
+                    f"the record is a JSON {type(obj).__name__}, not an object",
+                    path,
+                )
+            for _ in range(4):  # wrappers: JWS JSON, Europass "uploadable" {credential}, VC-JWT claims
+                if "payload" in obj and ("signatures" in obj or "signature" in obj or "protected" in obj):
+                    obj, was_signed = decode_jws_json(obj)
+                    signed = signed or was_signed
+                    obj = _from_jwt_claims(obj) if "vc" in obj else obj
+                    continue
+                if "type" not in obj and "credentialSubject" not in obj:
+                    inner = obj.get("credential")
+                    if isinstance(inner, str) and is_jwt_text(inner):
+                        inner, was_signed = decode_jwt(inner)
+                        signed = signed or was_signed
+                        obj = _from_jwt_claims(inner)
+                        continue
+                    if isinstance(inner, dict):
+                        obj = inner
+                        continue
+                    if isinstance(obj.get("vc"), dict):
+                        obj = _from_jwt_claims(obj)
+                        continue
+                break
+            if "jti" in obj and not obj.get("id"):
+                obj = _from_jwt_claims(obj)
+        except ParseError as exc:
+            self._quarantine(out, line, "malformed_record", "jwt.decode", str(exc), path, count=True)
+            return
+        except MapError as exc:
+            self._quarantine(
+                out, line, exc.reason_code, exc.check_name, exc.detail, exc.json_path, count=True
+            )
+            return
+
+        types = _types(obj)
+        if "VerifiablePresentation" in types:
+            for i, vc in enumerate(as_list(obj.get("verifiableCredential"))):
+                self._take(vc, False, out, line, f"{path}.verifiableCredential[{i}]")
+            return
+        if not types and isinstance(obj.get("@graph"), list):
+            for i, node in enumerate(obj["@graph"]):
+                self._take(node, signed, out, line, f"{path}.@graph[{i}]")
+            return
+
+        if types & openbadges3.TYPES:
+            fmt, mapper = "OB3", openbadges3.map_ob3
+        elif elm.is_elm(obj, types):
+            fmt, mapper = "ELM", elm.map_elm
+        elif "Assertion" in types or openbadges2.is_legacy_assertion(obj):
+            out._formats["OB2"] += 1
+            out.records_in += 1
+            self.index.register(obj)
+            self.pending.append((self._slim_assertion(obj), signed, out, line))
+            return
+        elif types & openbadges2.SUPPORTING:
+            self.index.register(obj)
+            self._supporting(out, "OB2" if _format_from_context(obj) != "OB3" else "OB3")
+            return
+        elif "EndorsementCredential" in types:
+            self._supporting(
+                out, "OB3", "endorsement credential(s): statements about an issuer or achievement, not awards"
+            )
+            return
+        elif (
+            not types
+            and obj
+            and obj.keys() <= _CRITERIA_KEYS
+            and ("narrative" in obj or obj.keys() == {"@context"})
+        ):
+            what = "JSON-LD context document(s)" if "narrative" not in obj else "criteria document(s)"
+            self._supporting(out, _format_from_context(obj), f"{what}, not credentials")
+            return
+        else:
+            out._formats[_format_from_context(obj)] += 1
+            if types:
+                shown = ", ".join(sorted(types))[:120]
+                detail = (
+                    f"type [{shown}] is not a credential type this reader maps (expected "
+                    "OpenBadgeCredential/AchievementCredential, Assertion or EuropeanDigitalCredential)"
+                )
+                self._quarantine(
+                    out, line, "wrong_type", "credential.type", detail, f"{path}.type", count=True
+                )
+            else:
+                self._quarantine(
+                    out,
+                    line,
+                    "missing_required",
+                    "credential.type",
+                    "the document has no type",
+                    f"{path}.type",
+                    count=True,
+                )
+            return
+        out._formats[fmt] += 1
+        out.records_in += 1
+        try:
+            rec = mapper(obj, signed, self.sink)
+        except MapError as exc:
+            self._quarantine(
+                out, line, exc.reason_code, exc.check_name, exc.detail, _join(path, exc.json_path)
+            )
+            return
+        self._load(rec, obj, out, line)
+
+    def _load(self, rec: dict, doc: dict, out: FileOutcome, line: int) -> None:
+        if rec["award_id"] is None:
+            rec["award_id"] = stable_id("award", _canonical(doc))
+            out._counts["derived award id"] += 1
+        self.sink.add(rec, out.name, line)
+        out.records_loaded += 1
+
+    @staticmethod
+    def _slim_assertion(doc: dict) -> dict:
+        slim = openbadges2.slim(doc)
+        badge = slim.get("badge")
+        if isinstance(badge, dict):
+            badge = openbadges2.slim(badge)
+            if isinstance(badge.get("issuer"), dict):
+                badge["issuer"] = openbadges2.slim(badge["issuer"])
+            slim["badge"] = badge
+        return slim
+
+    def _supporting(self, out: FileOutcome, fmt: str, note: str | None = None) -> None:
+        out.supporting_documents += 1
+        out._formats[fmt] += 1
+        if note:
+            out._counts[note] += 1
+
+    def _quarantine(
+        self,
+        out: FileOutcome,
+        line: int,
+        code: str,
+        check: str,
+        detail: str,
+        json_path: str | None,
+        count: bool = False,
+    ) -> None:
+        if count:
+            out.records_in += 1
+        out.records_quarantined += 1
+        out._quarantine.append(
+            {
+                "source_file": out.name,
+                "source_line": line,
+                "reason_code": code,
+                "check_name": check,
+                "detail": detail,
+                "json_path": json_path,
+            }
+        )
+
+    def _reject(self, out: FileOutcome, message: str, fmt: str | None = None) -> None:
+        out.status, out.reason = "rejected", f"{out.name}: {message}"
+        out.records_in = out.records_loaded = out.records_quarantined = out.supporting_documents = 0
+        out._quarantine.clear()
+        if fmt:
+            out.format = fmt
+
+    # ------------------------------------------------------------------------------------ finishing
+
+    def finish(self) -> StandardsDelivery:
+        unresolved: Counter = Counter()
+        for doc, signed, out, line in self.pending:
+            badge = doc.get("badge")
+            if self.index.resolve(badge) is None:
+                unresolved[out.name] += 1
+            try:
+                rec = openbadges2.map_ob2(doc, self.index, signed)
+            except MapError as exc:
+                self._quarantine(out, line, exc.reason_code, exc.check_name, exc.detail, exc.json_path)
+                continue
+            self._load(rec, doc, out, line)
+        self.pending.clear()
+
+        quarantine: list[dict] = []
+        for out in self.files:
+            if out.status == "parsed" and out._formats:
+                out.format = out._formats.most_common(1)[0][0]
+                if len(out._formats) > 1:
+                    out.notes.append(
+                        "mixed formats: " + ", ".join(f"{n} {f}" for f, n in out._formats.items())
+                    )
+            if unresolved[out.name]:
+                out.notes.append(
+                    f"{unresolved[out.name]} assertion(s) name a BadgeClass that is not in the "
+                    "delivery: its Annex I elements are unknown"
+                )
+            for note, n in out._counts.items():
+                out.notes.append(
+                    f"{n} {note}"
+                    if not note.startswith("derived")
+                    else f"{n} credential(s) without an id: a stable id was derived from the content"
+                )
+            out.notes = list(dict.fromkeys(out.notes))
+            quarantine.extend(sorted(out._quarantine, key=lambda q: q["source_line"]))
+            out._quarantine = []
+        tables = self.sink.frames()
+        if tables["awards"].height:
+            annex = build_annex(
+                tables["awards"], self.sink.learner_kind, tables["credentials"], tables["providers"]
+            )
+        else:
+            annex = pl.DataFrame(
+                schema={
+                    c: (
+                        pl.Boolean
+                        if c.startswith("present_")
+                        else pl.List(pl.String)
+                        if c.startswith("missing_")
+                        else pl.String
+                    )
+                    for c in annex_columns()
+                }
+            )
+        return StandardsDelivery(tables, self.files, quarantine, annex)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        loads(line)
+    except _DecodeError:
+        return False
+    return True
+
+
+def _join(path: str, json_path: str | None) -> str | None:
+    """Prefix a mapper's `$.x` path with where the record sits in its file (`$[3]` in an array)."""
+    if json_path is None or path == "$":
+        return json_path
+    return path + json_path[1:]
+
+
+def read_standards(paths: list[Path], root: Path) -> StandardsDelivery:
+    """Read every delivery file/folder/zip in `paths` (names reported relative to `root`)."""
+    reader = _Reader(Path(root))
+    for path in paths:
+        reader.add_path(Path(path))
+    return reader.finish()
