@@ -40,7 +40,13 @@ CURATED = (
     "fct_verification",
     "fct_employment_outcome",
 )
-MARTS = ("mart_award", "mart_credential_year", "mart_learner_cohort", "mart_stackable_cohort")
+MARTS = (
+    "mart_award",
+    "mart_award_annex",
+    "mart_credential_year",
+    "mart_learner_cohort",
+    "mart_stackable_cohort",
+)
 
 
 @dataclass

@@ -139,3 +139,13 @@ def test_malformed_file_is_rejected_and_rest_loads(tmp_path):
 def test_missing_raw_folder_is_a_clear_error(tmp_path):
     with pytest.raises(BuildFailed, match="does not exist"):
         build(tmp_path / "nope", tmp_path / "w.duckdb")
+
+
+def test_annex_elements_per_award(tiny):
+    con = duckdb.connect(str(tiny[1]), read_only=True)
+    got = dict(
+        ((a, tuple(m)) for a, m in rows(con, "select award_id, missing_mandatory from mart_award_annex"))
+    )
+    con.close()
+    assert got["A1"] == ()
+    assert got["A3"] == ("learning_outcomes", "level", "assessment_type", "quality_assurance")

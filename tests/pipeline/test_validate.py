@@ -1,4 +1,4 @@
-"""`mco validate` and a corpus of bad deliveries: each gives a clear message and every row is accounted for."""
+"""`mco validate` and a corpus of bad deliveries: clear messages, and every row accounted for."""
 
 import json
 import subprocess
