@@ -1,4 +1,6 @@
-"""Dashboard entry point: page setup and navigation only; each page lives in `pages/`.
+"""Dashboard entry point: page setup and navigation only; each page lives in `views/`.
+
+Not `pages/`: Streamlit would also run a folder of that name as pages of its own (breaking deep links).
 
 Run with `streamlit run dashboard/app.py`; the warehouse is read from `MCO_WAREHOUSE` (see data.py).
 """
@@ -27,9 +29,10 @@ st.logo(_HERE / "assets" / "logo.svg", size="large")
 page = st.navigation(
     [
         st.Page(
-            _HERE / "pages" / "overview.py", title="Overview", icon=":material/monitoring:", default=True
+            _HERE / "views" / "overview.py", title="Overview", icon=":material/monitoring:", default=True
         ),
-        st.Page(_HERE / "pages" / "methodology.py", title="Methodology", icon=":material/menu_book:"),
+        st.Page(_HERE / "views" / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
+        st.Page(_HERE / "views" / "methodology.py", title="Methodology", icon=":material/menu_book:"),
     ],
     position="top",
 )

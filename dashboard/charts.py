@@ -105,3 +105,114 @@ def dimension_trends(frame: pl.DataFrame, indicator_ids: tuple[str, ...]) -> alt
     return alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45)).properties(
         title=title, height=320
     )
+
+
+def quarantine_reasons(summary: pl.DataFrame) -> alt.LayerChart:
+    """Rows quarantined per reason (horizontal bars, largest first), stacked and coloured by record type.
+
+    `summary` has one row per record type, reason and file: record_type, reason_code, source_file, rows,
+    checks (the checks that caught the rows). Each bar ends with its total.
+    """
+    rows = (
+        summary.group_by("reason_code", "record_type")
+        .agg(
+            pl.col("rows").sum(),
+            pl.col("source_file").n_unique().alias("files"),
+            pl.col("checks")
+            .str.split(", ")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .str.join(", ")
+            .alias("checks"),
+        )
+        .sort("reason_code", "record_type")
+    )
+    order = (
+        rows.group_by("reason_code")
+        .agg(pl.col("rows").sum())
+        .sort("rows", "reason_code", descending=[True, False])["reason_code"]
+        .to_list()
+    )
+    types = sorted(rows["record_type"].unique().to_list())
+    y = alt.Y("reason_code:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
+    base = alt.Chart(rows.to_pandas())
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("sum(rows):Q", title="Rows quarantined (count)", axis=alt.Axis(format=",.0f", tickMinStep=1)),
+        color=alt.Color(
+            "record_type:N",
+            title="Record type",
+            scale=alt.Scale(domain=types, range=[OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(types))]),
+            legend=alt.Legend(orient="bottom", direction="horizontal", columns=3, labelLimit=200),
+        ),
+        order=alt.Order("record_type:N"),
+        tooltip=[
+            alt.Tooltip("reason_code:N", title="Reason"),
+            alt.Tooltip("record_type:N", title="Record type"),
+            alt.Tooltip("rows:Q", title="Rows quarantined", format=",.0f"),
+            alt.Tooltip("files:Q", title="Files"),
+            alt.Tooltip("checks:N", title="Checks"),
+        ],
+    )
+    totals = (
+        base.transform_aggregate(total="sum(rows)", groupby=["reason_code"])
+        .mark_text(align="left", baseline="middle", dx=4, fontSize=11)
+        .encode(y=y, x=alt.X("total:Q"), text=alt.Text("total:Q", format=",.0f"))
+    )
+    title = alt.Title(
+        "Top quarantine reasons (rows)",
+        subtitle="Rows kept aside in this build, by the first check they failed",
+        anchor="start",
+    )
+    return alt.layer(bars, totals).properties(title=title, height=alt.Step(28))
+
+
+def quarantine_trend(history: pl.DataFrame, builds: list[str]) -> alt.LayerChart:
+    """Rows quarantined per build (one stacked bar per build, oldest first), coloured by reason.
+
+    `history` has built (the build time as text, UTC), build_id, reason_code and rows; `builds` lists every
+    build time in order, so a build with nothing quarantined still has its (empty) place on the axis.
+    Each bar carries its total, so a small build next to a large one still reads.
+    """
+    reasons = (
+        history.group_by("reason_code")
+        .agg(pl.col("rows").sum())
+        .sort("rows", "reason_code", descending=[True, False])
+    )["reason_code"].to_list()
+    colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(max(len(reasons), 1))]
+    x = alt.X(
+        "built:O",
+        title="Build time (UTC)",
+        scale=alt.Scale(domain=builds),
+        axis=alt.Axis(labelAngle=0 if len(builds) <= 4 else -40, labelLimit=160),
+    )
+    base = alt.Chart(history.to_pandas())
+    bars = base.mark_bar(width=alt.RelativeBandSize(0.6)).encode(
+        x=x,
+        y=alt.Y("sum(rows):Q", title="Rows quarantined (count)", axis=alt.Axis(format=",.0f", tickMinStep=1)),
+        color=alt.Color(
+            "reason_code:N",
+            title="Reason",
+            scale=alt.Scale(domain=reasons, range=colours),
+            legend=alt.Legend(orient="right", labelLimit=200),
+        ),
+        order=alt.Order("reason_code:N"),
+        tooltip=[
+            alt.Tooltip("built:O", title="Built at (UTC)"),
+            alt.Tooltip("build_id:N", title="Build"),
+            alt.Tooltip("reason_code:N", title="Reason"),
+            alt.Tooltip("rows:Q", title="Rows quarantined", format=",.0f"),
+        ],
+    )
+    totals = (
+        base.transform_aggregate(total="sum(rows)", groupby=["built"])
+        .mark_text(baseline="bottom", dy=-3, fontSize=11)
+        .encode(x=x, y=alt.Y("total:Q"), text=alt.Text("total:Q", format=",.0f"))
+    )
+    title = alt.Title(
+        "Rows quarantined per build, by reason (count)",
+        subtitle="One bar per build, oldest first, placed at the time the build ran (UTC)",
+        anchor="start",
+    )
+    return alt.layer(bars, totals).properties(title=title, height=300)

@@ -155,8 +155,8 @@ def test_changing_a_filter_updates_the_url_and_the_figures(warehouse: Path):
 def test_filters_survive_a_visit_to_the_methodology_page(warehouse: Path):
     _, country, _ = busiest_slice(warehouse)
     at = run({"country": country})
-    at.switch_page("pages/methodology.py").run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/methodology.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception
     assert at.multiselect(key="flt_countries").value == [country]
     assert at.query_params == {"country": country}
@@ -164,7 +164,7 @@ def test_filters_survive_a_visit_to_the_methodology_page(warehouse: Path):
 
 def test_methodology_page_renders_the_whole_registry(warehouse: Path):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/methodology.py").run()
+    at.switch_page("views/methodology.py").run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Methodology"
     text = "\n".join(m.value for m in at.markdown)
