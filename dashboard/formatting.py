@@ -5,6 +5,8 @@ Pure functions (no Streamlit), so the wording of flags and units is unit-testabl
 
 from __future__ import annotations
 
+from pipelines.indicators.registry import DIMENSION_NAMES
+
 SUPPRESSED = "suppressed (c)"
 NOT_APPLICABLE = "n/a"
 
@@ -34,15 +36,18 @@ COUNTRY_NAMES = {
     "GB": "United Kingdom",
 }  # fmt: skip
 
-DIMENSION_LABELS = {
-    "adoption": "Adoption",
-    "trust": "Trust",
-    "transparency": "Transparency",
-    "innovation": "Innovation",
-    "flexibility": "Flexibility",
-}
+DIMENSION_LABELS = DIMENSION_NAMES  # one naming of the dimensions, from the registry
 
-UNIT_LABELS = {"count": "count", "%": "percent (%)", "ratio": "ratio"}
+UNIT_LABELS = {
+    "count": "count",
+    "%": "percent (%)",
+    "ratio": "ratio",
+    "pp": "percentage points",
+    "ECTS": "ECTS credits",
+    "months": "months",
+    "EUR/month": "euro per month",
+    "per 1,000": "per 1,000 residents",
+}
 DIRECTION_LABELS = {"up": "higher is better", "down": "lower is better", "none": "descriptive (no direction)"}
 
 
@@ -54,8 +59,14 @@ def format_value(value: float | None, unit: str, flag: str | None = None) -> str
         return NOT_APPLICABLE
     if unit == "%":
         return f"{value:.1f} %"
-    if unit == "ratio":
-        return f"{value:.2f}"
+    if unit == "pp":
+        return f"{value:+.1f} pp"
+    if unit in ("ratio", "per 1,000"):
+        return f"{value:.2f}" + (" per 1,000" if unit == "per 1,000" else "")
+    if unit in ("months", "ECTS"):
+        return f"{value:,.1f} {unit}"
+    if unit == "EUR/month":
+        return f"€{value:,.0f}/month"
     return f"{value:,.0f}"
 
 

@@ -21,9 +21,10 @@ import polars as pl
 from pipelines import pseudonymise
 from pipelines.config import REQUIRED_TABLES, max_quarantine_share_setting
 from pipelines.errors import BuildFailed
-from pipelines.indicators.engine import BREAKDOWNS, compute
-from pipelines.indicators.registry import INDICATORS
+from pipelines.indicators.engine import BREAKDOWNS, compute, published
+from pipelines.indicators.registry import BY_ID, INDICATORS
 from pipelines.intake import file_report, load_deliveries
+from pipelines.publish.settings import targets
 from pipelines.quality.staging import QUARANTINE_DDL, record_violations
 from pipelines.sources.discover import DeliveryFile, discover
 from pipelines.warehouse import rows, scalar
@@ -44,9 +45,19 @@ MARTS = (
     "mart_award",
     "mart_award_annex",
     "mart_credential_year",
+    "mart_credential_launch",
     "mart_learner_cohort",
     "mart_stackable_cohort",
+    "mart_award_pair",
+    "mart_pathway_event",
+    "mart_outcome",
 )
+REFERENCE = Path(__file__).parent / "indicators" / "reference"
+AGE_BAND = """
+create or replace temp macro age_band(age) as case
+    when age is null then null when age < 25 then '15-24' when age < 35 then '25-34'
+    when age < 45 then '35-44' when age < 55 then '45-54' when age < 65 then '55-64' else '65+' end
+"""
 
 
 @dataclass
@@ -56,6 +67,7 @@ class BuildResult:
     cutoff: date
     seconds: float
     report: pl.DataFrame  # one row per delivery file: rows in / loaded / quarantined / rejected
+    data_docs: Path | None = None  # Great Expectations Data Docs of this build's quality gate
 
     @property
     def rows_in(self) -> int:
@@ -103,6 +115,7 @@ def build(
     cutoff: date | None = None,
     on_step: Callable[[str], None] | None = None,
     max_quarantine_share: float | None = None,
+    gate: bool = True,
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
@@ -129,6 +142,13 @@ def build(
     con = duckdb.connect(str(tmp))
     try:
         pseudonymise.register(con, key)
+        con.execute(AGE_BAND)
+        columns = "{'country_code': 'VARCHAR', 'share_isced_0_2': 'DOUBLE', 'note': 'VARCHAR'}"
+        con.execute(
+            "create table ref_low_qualified_share as select country_code, share_isced_0_2 "
+            f"from read_csv(?, header = true, columns = {columns})",
+            [str(REFERENCE / "low_qualified_share.csv")],
+        )
         con.execute(f"set variable cutoff = date '{cutoff.isoformat()}'")
         con.execute(QUARANTINE_DDL)
         report = load_deliveries(con, files, step, root=raw)
@@ -153,7 +173,12 @@ def build(
             _run_sql(con, "marts", name)
         step("indicator cube")
         _cube(con)
-        _build_info(con, build_id, cutoff, raw, report)
+        if gate:
+            step("quality gate (Great Expectations)")
+            docs = _quality_gate(con, cutoff, build_id, warehouse.parent / "data_docs" / build_id)
+        else:
+            docs = None
+        _build_info(con, build_id, cutoff, raw, report, docs, warehouse.parent)
         _history(con, warehouse)
         con.execute("checkpoint")
         con.close()
@@ -163,7 +188,7 @@ def build(
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
-    return BuildResult(warehouse, build_id, cutoff, time.perf_counter() - started, report)
+    return BuildResult(warehouse, build_id, cutoff, time.perf_counter() - started, report, docs)
 
 
 def _check_required(con: duckdb.DuckDBPyConnection) -> None:
@@ -232,14 +257,17 @@ def _run_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
 
 
 def _cube(con: duckdb.DuckDBPyConnection) -> None:
-    """Store every indicator for every breakdown, unfiltered: the cube pages and downloads start from."""
+    """Every indicator for every breakdown it has, unfiltered: the raw cube (internal, for checks) and
+    the public cube after disclosure control, which the dashboard and downloads read."""
     cube = pl.concat([compute(con, by=by) for by in BREAKDOWNS])
-    con.register("cube_frame", cube)
-    con.execute(
-        "create or replace table mart_indicator_cube as select * from cube_frame "
-        "order by indicator_id, breakdown, breakdown_value"
-    )
-    con.unregister("cube_frame")
+    public = published(cube)
+    for name, frame in (("mart_indicator_cube", cube), ("pub_indicator_cube", public)):
+        con.register("cube_frame", frame)
+        con.execute(
+            f"create or replace table {name} as select * from cube_frame "
+            "order by indicator_id, breakdown, breakdown_value"
+        )
+        con.unregister("cube_frame")
     registry = pl.DataFrame(
         [
             {
@@ -250,10 +278,12 @@ def _cube(con: duckdb.DuckDBPyConnection) -> None:
                 "numerator": i.numerator_text,
                 "denominator": i.denominator_text,
                 "unit": i.unit,
+                "kind": i.kind,
                 "direction": i.direction,
                 "period_basis": i.period_basis,
                 "caveats": i.caveats,
                 "headline": i.headline,
+                "breakdowns": list(i.available()),
             }
             for i in INDICATORS
         ]
@@ -261,14 +291,83 @@ def _cube(con: duckdb.DuckDBPyConnection) -> None:
     con.register("registry_frame", registry)
     con.execute("create or replace table indicator_registry as select * from registry_frame")
     con.unregister("registry_frame")
+    _targets(con, public)
 
 
-def _build_info(con, build_id: str, cutoff: date, raw: Path, report: pl.DataFrame) -> None:
+def _targets(con: duckdb.DuckDBPyConnection, public: pl.DataFrame) -> None:
+    """Progress towards each configured policy target, from the latest published year."""
+    yearly = public.filter((pl.col("breakdown") == "year") & pl.col("value").is_not_null())
+    rows_out = []
+    for t in targets():
+        ind = BY_ID[t.indicator]
+        latest = yearly.filter(pl.col("indicator_id") == t.indicator).sort("breakdown_value").tail(1)
+        value = latest["value"][0] if latest.height else None
+        year = int(latest["breakdown_value"][0]) if latest.height else None
+        progress = None
+        if value is not None and t.value:
+            progress = (
+                value / t.value * 100 if ind.direction != "down" else t.value / value * 100 if value else None
+            )
+        rows_out.append(
+            {
+                "indicator_id": t.indicator,
+                "target_value": t.value,
+                "target_year": t.year,
+                "latest_year": year,
+                "latest_value": value,
+                "progress_pct": progress,
+                "met": None
+                if value is None
+                else (value >= t.value if ind.direction != "down" else value <= t.value),
+                "source": t.source,
+            }
+        )
+    frame = pl.DataFrame(
+        rows_out,
+        schema={
+            "indicator_id": pl.String,
+            "target_value": pl.Float64,
+            "target_year": pl.Int64,
+            "latest_year": pl.Int64,
+            "latest_value": pl.Float64,
+            "progress_pct": pl.Float64,
+            "met": pl.Boolean,
+            "source": pl.String,
+        },
+    )
+    con.register("targets_frame", frame)
+    con.execute("create or replace table indicator_targets as select * from targets_frame")
+    con.unregister("targets_frame")
+
+
+def _quality_gate(con: duckdb.DuckDBPyConnection, cutoff: date, build_id: str, docs_dir: Path) -> Path | None:
+    """Validate staging and curated tables with the Great Expectations suites; a failure is critical."""
+    from pipelines.quality.gate import run_gate
+
+    result = run_gate(con, cutoff, build_id, docs_dir)
+    con.register("gate_frame", result.results)
+    con.execute("create or replace table gate_results as select * from gate_frame")
+    con.unregister("gate_frame")
+    if not result.success:
+        failed = result.results.filter(pl.col("success") == False)  # noqa: E712 - polars expression
+        first = failed.row(0, named=True)
+        raise BuildFailed(
+            f"the quality gate failed {failed.height} expectation(s), first: {first['expectation']} on "
+            f"{first['table_name']}.{first['column']} ({first['unexpected_count']} unexpected)",
+            result.docs_index,
+        )
+    return result.docs_index
+
+
+def _build_info(
+    con, build_id: str, cutoff: date, raw: Path, report: pl.DataFrame, docs: Path | None, home: Path
+) -> None:
     con.execute(
         """
         create or replace table build_info as
         select ? as build_id, ?::timestamptz as built_at, ?::date as data_cutoff, ? as raw_folder,
-               ? as files, ? as files_rejected, ? as rows_in, ? as rows_loaded, ? as rows_quarantined
+               ? as files, ? as files_rejected, ? as rows_in, ? as rows_loaded, ? as rows_quarantined,
+               ? as data_docs
         """,
         [
             build_id,
@@ -280,5 +379,6 @@ def _build_info(con, build_id: str, cutoff: date, raw: Path, report: pl.DataFram
             int(report["rows_in"].sum()),
             int(report["rows_loaded"].sum()),
             int(report["rows_quarantined"].sum()),
+            docs.relative_to(home).as_posix() if docs else None,
         ],
     )

@@ -103,6 +103,9 @@ def build(
             "(default MCO_MAX_QUARANTINE_SHARE or 0.2).",
         ),
     ] = None,
+    gate: Annotated[
+        bool, typer.Option(help="Run the Great Expectations quality gate and write its Data Docs.")
+    ] = True,
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     from pipelines.build import build as run_build
@@ -144,6 +147,8 @@ def build(
         f"{result.rows_loaded:,} loaded, {result.rows_quarantined:,} quarantined, "
         f"{result.files_rejected} file(s) rejected. See `mco quarantine` for the reasons."
     )
+    if result.data_docs:
+        out.print(f"Quality gate passed; Data Docs: {result.data_docs}")
 
 
 @app.command()
@@ -307,18 +312,33 @@ def validate(
 
 
 @app.command()
+def expectations(
+    root: Annotated[Path, typer.Option(help="Folder of the Great Expectations project.")] = Path(
+        "expectations"
+    ),
+) -> None:
+    """Regenerate the Great Expectations suites from the table contracts and curated rules."""
+    from pipelines.quality.suites import write_project
+
+    written = write_project(root)
+    out.print(f"Wrote {len(written)} file(s) under {root}")
+
+
+@app.command()
 def docs(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the generated documents.")] = Path(
         "docs"
     ),
 ) -> None:
-    """Regenerate the documents that are derived from code (the CSV templates)."""
-    from pipelines.contracts.docs import render
+    """Regenerate the documents derived from code: the CSV templates and the methodology."""
+    from pipelines.contracts.docs import render as templates
+    from pipelines.indicators.methodology import render as methodology
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "DATA_TEMPLATES.md"
-    target.write_text(render(), encoding="utf-8")
-    out.print(f"Wrote {target}")
+    for name, render in (("DATA_TEMPLATES.md", templates), ("METHODOLOGY.md", methodology)):
+        target = out_dir / name
+        target.write_text(render(), encoding="utf-8")
+        out.print(f"Wrote {target}")
 
 
 def _fmt(value: float | None, unit: str) -> str:

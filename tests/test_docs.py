@@ -18,3 +18,19 @@ def test_every_template_and_column_is_documented():
     for c in contracts().values():
         assert f"## `{c.table}`" in text
         assert ",".join(c.column_names) in text
+
+
+def test_methodology_doc_is_current():
+    from pipelines.indicators.methodology import render as methodology
+
+    committed = (ROOT / "docs" / "METHODOLOGY.md").read_text(encoding="utf-8")
+    assert committed == methodology(), "docs/METHODOLOGY.md is stale: run `mco docs`"
+
+
+def test_methodology_covers_every_indicator():
+    from pipelines.indicators.methodology import render as methodology
+    from pipelines.indicators.registry import INDICATORS
+
+    text = methodology()
+    for ind in INDICATORS:
+        assert f"### {ind.id} {ind.name}" in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.formatting import DIMENSION_LABELS, DIRECTION_LABELS, FLAG_MEANINGS, UNIT_LABELS
-from pipelines.indicators.engine import MIN_DENOMINATOR, MIN_PEOPLE
+from pipelines.indicators.engine import MIN_CONTRIBUTORS, MIN_DENOMINATOR, MIN_PEOPLE
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, Indicator
 
 DIMENSION_INTROS = {
@@ -35,10 +35,15 @@ def _indicator(ind: Indicator) -> None:
         f"**Direction:** {DIRECTION_LABELS.get(ind.direction, ind.direction)}",
         f"- **Period basis:** {ind.period_basis}",
     ]
+    if ind.gap:
+        lines.insert(0, f"- **Computed as:** {ind.gap.of} for {ind.gap.a} minus {ind.gap.of} for {ind.gap.b}")
     if ind.people:
         lines.append(f"- **Disclosure:** a count of people, suppressed below {MIN_PEOPLE}")
-    elif ind.is_rate:
+    elif ind.kind == "quantile":
+        lines.append(f"- **Disclosure:** suppressed with fewer than {MIN_CONTRIBUTORS} contributors")
+    elif ind.denominator_sql is not None or ind.kind in ("gap", "growth"):
         lines.append(f"- **Disclosure:** suppressed when the denominator is below {MIN_DENOMINATOR}")
+    lines.append(f"- **Breakdowns:** {', '.join(ind.available())}")
     if ind.caveats:
         lines.append(f"- **Caveat:** {ind.caveats}")
     with st.container(border=True, height="stretch"):

@@ -1,7 +1,8 @@
-"""Compute indicators from the marts for any breakdown and filter, as one parameterised query each.
+"""Compute indicators from the marts for any breakdown and filter, as parameterised queries.
 
 The build stores the unfiltered results in `mart_indicator_cube`; the CLI and the dashboard call
-`compute` with filters, so both always show the same figures.
+`compute` with filters, so all of them show the same figures. Filter values are always bound as
+parameters, never pasted into SQL.
 """
 
 from __future__ import annotations
@@ -13,25 +14,50 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.registry import BASES, INDICATORS, Indicator, get
+from pipelines.publish.settings import disclosure
 from pipelines.warehouse import rows
 
 # breakdown name -> SQL expression giving its value (always text)
 BREAKDOWNS: dict[str, str] = {
     "overall": "'all'",
     "year": "cast(year as varchar)",
-    "country": "country_code",
+    "country": "coalesce(country_code, 'unknown')",
     "region": "coalesce(region_code, 'unknown')",
-    "provider_type": "provider_type",
-    "country_year": "country_code || ' ' || cast(year as varchar)",
+    "provider_type": "coalesce(provider_type, 'unknown')",
+    "provider": "coalesce(provider_id, 'unknown')",
+    "field": "coalesce(isced_f_broad, 'unknown')",
+    "eqf_level": "coalesce(cast(eqf_level as varchar), 'unknown')",
+    "format": "coalesce(format, 'unknown')",
+    "participation_form": "coalesce(participation_form, 'unknown')",
+    "purpose": "coalesce(purpose, 'unknown')",
+    "sex": "coalesce(sex, 'unknown')",
+    "age_band": "coalesce(age_band, 'unknown')",
+    "country_year": "coalesce(country_code, 'unknown') || ' ' || cast(year as varchar)",
+}
+# ADO-4 counts residents: its places are the learner's residence.
+RESIDENCE = {
+    "country": "coalesce(residence_country_code, 'unknown')",
+    "region": "coalesce(residence_region_code, 'unknown')",
+    "country_year": "coalesce(residence_country_code, 'unknown') || ' ' || cast(year as varchar)",
 }
 
-# Disclosure defaults (DOMAIN.md §6): counts of people below 10, rates on denominators below 20.
-MIN_PEOPLE = 10
-MIN_DENOMINATOR = 20
+# Disclosure thresholds (DOMAIN.md §6; config/observatory.toml): counts of people, denominators of
+# shares, contributors to medians and quantiles.
+_RULES = disclosure()
+MIN_PEOPLE = _RULES.min_people
+MIN_DENOMINATOR = _RULES.min_denominator
+MIN_CONTRIBUTORS = _RULES.min_contributors
 
 RESULT_SCHEMA = {
     "indicator_id": pl.String,
     "breakdown": pl.String,
+    "breakdown_value": pl.String,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "value": pl.Float64,
+    "flag": pl.String,
+}
+_PART_SCHEMA = {
     "breakdown_value": pl.String,
     "numerator": pl.Float64,
     "denominator": pl.Float64,
@@ -49,7 +75,7 @@ class Filters:
     countries: tuple[str, ...] = field(default_factory=tuple)
     provider_types: tuple[str, ...] = field(default_factory=tuple)
 
-    def where(self, years: bool = True) -> tuple[str, list]:
+    def where(self, years: bool = True, country_column: str = "country_code") -> tuple[str, list]:
         """SQL predicate and parameters; `years=False` leaves the period out (for growth rates)."""
         clauses, params = ["true"], []
         if years and self.year_from is not None:
@@ -59,7 +85,7 @@ class Filters:
             clauses.append("year <= ?")
             params.append(int(self.year_to))
         if self.countries:
-            clauses.append("list_contains(?, country_code)")
+            clauses.append(f"list_contains(?, {country_column})")
             params.append(list(self.countries))
         if self.provider_types:
             clauses.append("list_contains(?, provider_type)")
@@ -77,32 +103,36 @@ class Filters:
         return "; ".join(parts) or "no filters"
 
 
-def _query(ind: Indicator, by: str, where: str) -> str:
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=_PART_SCHEMA)
+
+
+def _plain(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+    where, params = filters.where()
     den = ind.denominator_sql or "null"
-    return (
-        f"select {BREAKDOWNS[by]} as breakdown_value, "
-        f"cast({ind.numerator_sql} as double) as numerator, cast({den} as double) as denominator "
-        f"from {BASES[ind.base]} where {where} group by all order by 1"
+    sql = (
+        f"select {BREAKDOWNS[by]} as breakdown_value, cast({ind.numerator_sql} as double) as numerator, "
+        f"cast({den} as double) as denominator from {BASES[ind.base]} where {where} group by all order by 1"
     )
+    return con.sql(sql, params=params).pl().with_columns(_value(ind), _flag(ind))
 
 
-def _growth(con: duckdb.DuckDBPyConnection, by: str, filters: Filters) -> pl.DataFrame:
-    """ADO-2: awards against the same group's previous year; only defined for yearly breakdowns.
-
-    The previous year is counted even when the period filter starts after it.
-    """
-    if by not in ("year", "country_year"):
-        values = ["all"] if by == "overall" else []
+def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
+    """ADO-2: awards against the same group's previous year (counted even when the period filter
+    starts after it). Overall it is not defined (flag z)."""
+    if by == "overall":
         return pl.DataFrame(
             {
-                "breakdown_value": values,
-                "numerator": [None] * len(values),
-                "denominator": [None] * len(values),
+                "breakdown_value": ["all"],
+                "numerator": [None],
+                "denominator": [None],
+                "value": [None],
+                "flag": ["z"],
             },
-            schema={"breakdown_value": pl.String, "numerator": pl.Float64, "denominator": pl.Float64},
+            schema=_PART_SCHEMA,
         )
     where, params = filters.where(years=False)
-    group = "'all'" if by == "year" else "country_code"
+    group = "'all'" if by == "year" else "coalesce(country_code, 'unknown')"
     label = "cast(c.year as varchar)" if by == "year" else "c.grp || ' ' || cast(c.year as varchar)"
     sql = f"""
         with counts as (
@@ -116,7 +146,78 @@ def _growth(con: duckdb.DuckDBPyConnection, by: str, filters: Filters) -> pl.Dat
     """
     lo = filters.year_from if filters.year_from is not None else -9999
     hi = filters.year_to if filters.year_to is not None else 9999
-    return con.sql(sql, params=[*params, lo, hi]).pl()
+    ind = get("ADO-2")
+    return con.sql(sql, params=[*params, lo, hi]).pl().with_columns(_value(ind), _flag(ind))
+
+
+def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+    """ADO-4: learners per 1,000 residents of the area; the area's population is the denominator."""
+    where, params = filters.where(country_column="residence_country_code")
+    expr = RESIDENCE.get(by, BREAKDOWNS[by])
+    place = {"country": "country_code", "region": "region_code", "country_year": "country_code"}.get(by)
+    pop_where, pop_params = "true", []
+    if filters.countries:
+        pop_where, pop_params = "list_contains(?, country_code)", [list(filters.countries)]
+    if place:
+        pop = (
+            f"select {place} as place, sum(pop_25_64) / 1000.0 as d from dim_region "
+            f"where {pop_where} group by 1"
+        )
+        key = "split_part(n.breakdown_value, ' ', 1)" if by == "country_year" else "n.breakdown_value"
+        join = f"left join pop on pop.place = {key}"
+    else:
+        pop = f"select sum(pop_25_64) / 1000.0 as d from dim_region where {pop_where}"
+        join = "cross join pop"
+    sql = f"""
+        with n as (
+            select {expr} as breakdown_value, cast({ind.numerator_sql} as double) as numerator
+            from mart_award where {where} group by all
+        ),
+        pop as ({pop})
+        select n.breakdown_value, n.numerator, pop.d as denominator from n {join} order by 1
+    """
+    return con.sql(sql, params=[*params, *pop_params]).pl().with_columns(_value(ind), _flag(ind))
+
+
+def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+    """A difference between two groups' values of another indicator, in percentage points."""
+    of, gap = get(ind.gap.of), ind.gap
+    where, params = filters.where()
+    sql = f"""
+        select {BREAKDOWNS[by]} as breakdown_value, ({gap.group_sql}) as grp,
+               cast({of.numerator_sql} as double) as numerator,
+               cast({of.denominator_sql} as double) as denominator
+        from {BASES[of.base]} where {where} and ({gap.group_sql}) in (?, ?) group by all
+    """
+    parts = con.sql(sql, params=[*params, gap.a, gap.b]).pl()
+    a = parts.filter(pl.col("grp") == gap.a).select("breakdown_value", na="numerator", da="denominator")
+    b = parts.filter(pl.col("grp") == gap.b).select("breakdown_value", nb="numerator", db="denominator")
+    both = a.join(b, on="breakdown_value", how="full", coalesce=True).sort("breakdown_value")
+    ra = pl.when(pl.col("da") > 0).then(pl.col("na") / pl.col("da") * 100)
+    rb = pl.when(pl.col("db") > 0).then(pl.col("nb") / pl.col("db") * 100)
+    small = pl.min_horizontal(pl.col("da").fill_null(0), pl.col("db").fill_null(0))
+    return both.select(
+        "breakdown_value",
+        pl.lit(None, pl.Float64).alias("numerator"),
+        small.cast(pl.Float64).alias("denominator"),  # the smaller group: what disclosure control looks at
+        (ra - rb).alias("value"),
+        pl.when(small <= 0).then(pl.lit("z")).when(small < MIN_DENOMINATOR).then(pl.lit("c")).alias("flag"),
+    )
+
+
+def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+    """One indicator for one breakdown: breakdown_value, numerator, denominator, value, flag."""
+    if by not in ind.available():
+        return _empty()
+    if ind.kind == "growth":
+        part = _growth(con, by, filters)
+    elif ind.kind == "per_capita":
+        part = _per_capita(con, ind, by, filters)
+    elif ind.kind == "gap":
+        part = _gap(con, ind, by, filters)
+    else:
+        part = _plain(con, ind, by, filters)
+    return part.select(list(_PART_SCHEMA)).cast(_PART_SCHEMA)
 
 
 def compute(
@@ -125,27 +226,20 @@ def compute(
     by: str = "overall",
     filters: Filters | None = None,
 ) -> pl.DataFrame:
-    """Indicator values for one breakdown under the given filters, with numerator, denominator and flag."""
+    """Indicator values for one breakdown under the given filters, with numerator, denominator and flag.
+
+    Indicators that cannot be broken down that way are left out.
+    """
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; choose one of {', '.join(BREAKDOWNS)}")
     filters = filters or Filters()
-    where, params = filters.where()
     inds = [get(i) for i in indicator_ids] if indicator_ids else list(INDICATORS)
-    frames = []
-    for ind in inds:
-        if ind.id == "ADO-2":
-            part = _growth(con, by, filters)
-        else:
-            part = con.sql(_query(ind, by, where), params=params).pl()
-        frames.append(
-            part.select(
-                pl.lit(ind.id).alias("indicator_id"),
-                pl.lit(by).alias("breakdown"),
-                pl.col("breakdown_value").cast(pl.String),
-                pl.col("numerator").cast(pl.Float64),
-                pl.col("denominator").cast(pl.Float64),
-            ).with_columns(_value(ind), _flag(ind))
+    frames = [
+        compute_one(con, ind, by, filters).select(
+            pl.lit(ind.id).alias("indicator_id"), pl.lit(by).alias("breakdown"), pl.all()
         )
+        for ind in inds
+    ]
     if not frames:
         return pl.DataFrame(schema=RESULT_SCHEMA)
     return pl.concat(frames).select(list(RESULT_SCHEMA))
@@ -153,9 +247,9 @@ def compute(
 
 def _value(ind: Indicator) -> pl.Expr:
     num, den = pl.col("numerator"), pl.col("denominator")
-    if ind.id == "ADO-2" or ind.unit == "%":
+    if ind.kind in ("share", "growth"):
         return pl.when(den > 0).then(num / den * 100).otherwise(None).alias("value")
-    if ind.unit == "ratio":
+    if ind.kind in ("ratio", "per_capita"):
         return pl.when(den > 0).then(num / den).otherwise(None).alias("value")
     return num.alias("value")
 
@@ -163,7 +257,25 @@ def _value(ind: Indicator) -> pl.Expr:
 def _flag(ind: Indicator) -> pl.Expr:
     """`z` not applicable (no denominator), `c` suppressed for disclosure control, else null."""
     num, den = pl.col("numerator"), pl.col("denominator")
-    if ind.id == "ADO-2" or ind.denominator_sql is not None:
+    if ind.kind == "quantile":
+        return (
+            pl.when(den.is_null() | (den <= 0))
+            .then(pl.lit("z"))
+            .when(den < MIN_CONTRIBUTORS)
+            .then(pl.lit("c"))
+            .otherwise(None)
+            .alias("flag")
+        )
+    if ind.kind == "per_capita":
+        return (
+            pl.when(den.is_null() | (den <= 0))
+            .then(pl.lit("z"))
+            .when(num < MIN_PEOPLE)
+            .then(pl.lit("c"))
+            .otherwise(None)
+            .alias("flag")
+        )
+    if ind.denominator_sql is not None or ind.kind == "growth":
         return (
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
@@ -178,12 +290,11 @@ def _flag(ind: Indicator) -> pl.Expr:
 
 
 def published(frame: pl.DataFrame) -> pl.DataFrame:
-    """The public view of a result: suppressed and not-applicable values are blanked, flags kept."""
-    return frame.with_columns(
-        pl.when(pl.col("flag").is_in(["c", "z"])).then(None).otherwise(pl.col("value")).alias("value"),
-        pl.when(pl.col("flag") == "c").then(None).otherwise(pl.col("numerator")).alias("numerator"),
-        pl.when(pl.col("flag") == "c").then(None).otherwise(pl.col("denominator")).alias("denominator"),
-    )
+    """The public view of a result: secondary suppression, suppressed and not-applicable values
+    blanked, flags kept (see pipelines/publish/disclosure.py)."""
+    from pipelines.publish.disclosure import protect
+
+    return protect(frame)
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:

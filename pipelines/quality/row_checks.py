@@ -40,7 +40,7 @@ def typed(col: Column, source: str | None = None) -> str:
         value = f"lower(trim({ref}))"
         return f"(case when {value} in ({t}) then true when {value} in ({f}) then false end)"
     if col.type == "date":
-        return f"try_strptime(trim({ref}), '%Y-%m-%d')::date"
+        return f"try_cast(trim({ref}) as date)"
     if col.type == "varchar":
         return f"nullif(trim({ref}), '')"
     return f"try_cast(trim({ref}) as {col.sql_type})"
@@ -112,12 +112,23 @@ def checks(contract: Contract) -> list[RowCheck]:
     return out
 
 
-def case_sql(items: list[RowCheck], attr: str) -> str:
-    """A CASE expression returning `attr` of the first failing check (NULL when the row passes)."""
+def failure_columns(items: list[RowCheck]) -> str:
+    """Select-list items `_fail, reason_code, check_name, detail` for the first failing check.
+
+    The conditions are evaluated once, in a CASE giving the index of the first failure; reason and
+    check are looked up by that index (DuckDB lets later select items use the alias) and only the
+    failing check's detail is built.
+    """
     if not items:
-        return "null::varchar"
-    whens = " ".join(
-        f"when {c.condition} then {getattr(c, attr) if attr == 'detail' else _lit(getattr(c, attr))}"
-        for c in items
+        return (
+            "null::int as _fail, null::varchar as reason_code, null::varchar as check_name, "
+            "null::varchar as detail"
+        )
+    index = "case " + " ".join(f"when {c.condition} then {i}" for i, c in enumerate(items, 1)) + " end"
+    reasons = "[" + ", ".join(_lit(c.reason) for c in items) + "]"
+    names = "[" + ", ".join(_lit(c.check) for c in items) + "]"
+    details = "case _fail " + " ".join(f"when {i} then {c.detail}" for i, c in enumerate(items, 1)) + " end"
+    return (
+        f"{index} as _fail, {reasons}[_fail] as reason_code, {names}[_fail] as check_name, "
+        f"{details} as detail"
     )
-    return f"case {whens} end"

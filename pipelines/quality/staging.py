@@ -12,7 +12,7 @@ import re
 import duckdb
 
 from pipelines.contracts import Contract, contracts
-from pipelines.quality.row_checks import RowCheck, _show, case_sql, checks, typed
+from pipelines.quality.row_checks import RowCheck, _show, checks, failure_columns, typed
 
 QUARANTINE_DDL = """
 create table if not exists quarantine (
@@ -67,8 +67,7 @@ def stage(
     row = checks(contract)
     con.execute(f"""
         create or replace temp table chk_{t} as
-        select *, {case_sql(row, "reason")} as reason_code, {case_sql(row, "check")} as check_name,
-               {case_sql(row, "detail")} as detail
+        select *, {failure_columns(row)}
         from ({union})
     """)
     con.execute(f"""
@@ -108,8 +107,7 @@ def relational_sql(contract: Contract, source: str, skip_references: frozenset[s
         combo = "(" + ", ".join(contract.conflict_columns) + ")"
         conflict = f"count(distinct {combo}) over (partition by {key}) > 1"
     return f"""
-        select r.*, {case_sql(items, "reason")} as reason_code,
-               {case_sql(items, "check")} as check_name, {case_sql(items, "detail")} as detail
+        select r.*, {failure_columns(items)}
         from (
             select *, row_number() over (partition by {key} order by source_file, source_line) as _dup_rank,
                    {conflict} as _conflict

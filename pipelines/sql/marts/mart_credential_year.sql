@@ -11,10 +11,18 @@ final as (
         providers.country_code,
         providers.region_code,
         providers.provider_type,
+        credentials.isced_f_broad,
+        credentials.eqf_level,
+        credentials.format,
+        credentials.participation_form,
         credentials.annex_present,
         credentials.annex_complete,
         credentials.has_learning_outcomes,
-        credentials.has_esco_skill
+        credentials.has_esco_skill,
+        credentials.ects is not null or credentials.notional_hours is not null as has_workload,
+        credentials.ects,
+        credentials.eqf_level is not null as has_level,
+        credentials.co_design_partner is not null as co_designed
     from awards
     join credentials using (credential_id)
     join providers using (provider_id)
