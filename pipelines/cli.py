@@ -118,6 +118,7 @@ def build(
             warehouse,
             cutoff=cut,
             max_quarantine_share=max_quarantine_share,
+            gate=gate,
             on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
         )
     table = Table(title=f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})")
@@ -164,6 +165,13 @@ def indicators(
     year_to: Annotated[int | None, typer.Option(help="Last award year.")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable).")] = None,
     provider_type: Annotated[list[str] | None, typer.Option(help="Provider type (repeatable).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="NUTS 2 region of the provider (repeatable).")
+    ] = None,
+    field: Annotated[
+        list[str] | None, typer.Option(help="ISCED-F broad field, e.g. 06 (repeatable).")
+    ] = None,
+    eqf_level: Annotated[list[int] | None, typer.Option(help="EQF level 1-8 (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
 ) -> None:
     """Print indicator values (suppressed cells flagged c, not-applicable z) from the warehouse."""
@@ -176,7 +184,15 @@ def indicators(
     unknown = [i for i in indicator or [] if i not in BY_ID]
     if unknown:
         _fail(f"unknown indicator(s) {', '.join(unknown)}; known: {', '.join(BY_ID)}.")
-    filters = Filters(year_from, year_to, tuple(c.upper() for c in country or ()), tuple(provider_type or ()))
+    filters = Filters(
+        year_from,
+        year_to,
+        tuple(c.upper() for c in country or ()),
+        tuple(provider_type or ()),
+        tuple(r.upper() for r in region or ()),
+        tuple(f.zfill(2) for f in field or ()),
+        tuple(eqf_level or ()),
+    )
     con = connect_readonly(warehouse)
     try:
         frame = published(compute(con, indicator or None, by, filters))

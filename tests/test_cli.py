@@ -67,3 +67,33 @@ def test_unknown_indicator_and_breakdown(small_warehouse):
     assert r.exit_code == 1 and "unknown indicator" in r.output
     r = runner.invoke(app, ["indicators", "--warehouse", str(small_warehouse), "--by", "planet"])
     assert r.exit_code == 1 and "unknown breakdown" in r.output
+
+
+def test_build_options_reach_the_build(tmp_path, monkeypatch):
+    """Every `mco build` option is passed on (a misspelt or dropped option must not silently do nothing)."""
+    import pipelines.build as build_module
+
+    seen = {}
+
+    def fake_build(raw, warehouse, **kwargs):
+        seen.update(kwargs)
+        raise build_module.BuildFailed("stop here")
+
+    monkeypatch.setattr(build_module, "build", fake_build)
+    runner.invoke(
+        app,
+        [
+            "build",
+            "--raw",
+            str(tmp_path),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--no-gate",
+            "--max-quarantine-share",
+            "0.5",
+            "--cutoff",
+            "2024-12-31",
+        ],
+    )
+    assert seen["gate"] is False and seen["max_quarantine_share"] == 0.5
+    assert str(seen["cutoff"]) == "2024-12-31"

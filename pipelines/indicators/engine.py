@@ -74,6 +74,9 @@ class Filters:
     year_to: int | None = None
     countries: tuple[str, ...] = field(default_factory=tuple)
     provider_types: tuple[str, ...] = field(default_factory=tuple)
+    regions: tuple[str, ...] = field(default_factory=tuple)
+    fields: tuple[str, ...] = field(default_factory=tuple)  # ISCED-F broad fields, e.g. "06"
+    eqf_levels: tuple[int, ...] = field(default_factory=tuple)
 
     def where(self, years: bool = True, country_column: str = "country_code") -> tuple[str, list]:
         """SQL predicate and parameters; `years=False` leaves the period out (for growth rates)."""
@@ -90,6 +93,18 @@ class Filters:
         if self.provider_types:
             clauses.append("list_contains(?, provider_type)")
             params.append(list(self.provider_types))
+        if self.regions:
+            region_column = (
+                "residence_region_code" if country_column.startswith("residence") else "region_code"
+            )
+            clauses.append(f"list_contains(?, {region_column})")
+            params.append(list(self.regions))
+        if self.fields:
+            clauses.append("list_contains(?, isced_f_broad)")
+            params.append(list(self.fields))
+        if self.eqf_levels:
+            clauses.append("list_contains(?, eqf_level)")
+            params.append([int(x) for x in self.eqf_levels])
         return " and ".join(clauses), params
 
     def describe(self) -> str:
@@ -100,6 +115,12 @@ class Filters:
             parts.append("country " + ", ".join(self.countries))
         if self.provider_types:
             parts.append("provider type " + ", ".join(self.provider_types))
+        if self.regions:
+            parts.append("region " + ", ".join(self.regions))
+        if self.fields:
+            parts.append("ISCED-F field " + ", ".join(self.fields))
+        if self.eqf_levels:
+            parts.append("EQF level " + ", ".join(str(x) for x in self.eqf_levels))
         return "; ".join(parts) or "no filters"
 
 
@@ -299,7 +320,21 @@ def published(frame: pl.DataFrame) -> pl.DataFrame:
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     """Values the filters may take, read from the warehouse."""
-    years = [r[0] for r in rows(con, "select distinct year from mart_award order by 1")]
-    countries = [r[0] for r in rows(con, "select distinct country_code from dim_provider order by 1")]
-    types = [r[0] for r in rows(con, "select distinct provider_type from dim_provider order by 1")]
-    return {"years": years, "countries": countries, "provider_types": types}
+
+    def values(sql: str) -> list:
+        return [r[0] for r in rows(con, sql)]
+
+    return {
+        "years": values("select distinct year from mart_award order by 1"),
+        "countries": values("select distinct country_code from dim_provider order by 1"),
+        "provider_types": values("select distinct provider_type from dim_provider order by 1"),
+        "regions": values(
+            "select distinct region_code from dim_provider where region_code is not null order by 1"
+        ),
+        "fields": values(
+            "select distinct isced_f_broad from dim_credential where isced_f_broad is not null order by 1"
+        ),
+        "eqf_levels": values(
+            "select distinct eqf_level from dim_credential where eqf_level is not null order by 1"
+        ),
+    }

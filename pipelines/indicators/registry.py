@@ -67,7 +67,7 @@ BASE_BREAKDOWNS = {
     "specs": OFFER,
     "launches": OFFER,
     "learners": ALL,
-    "stackers": ("overall", "year", "country", "region", "provider_type", "country_year"),
+    "stackers": ALL,
     "pairs": ALL,
     "events": ALL,
     "outcomes": ALL,

@@ -26,6 +26,14 @@ final as (
         firsts.country_code,
         firsts.region_code,
         firsts.provider_type,
+        firsts.provider_id,
+        firsts.isced_f_broad,
+        firsts.eqf_level,
+        firsts.format,
+        firsts.participation_form,
+        firsts.purpose,
+        firsts.sex,
+        firsts.age_band,
         firsts.issue_date <= getvariable('cutoff') - interval 36 month as eligible_36m,
         progressed.learner_key is not null as progressed_36m
     from firsts
