@@ -663,8 +663,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "pp",
         "up",
         "outcomes",
-        "sum(is_employed::int - baseline_employed::int) filter (where months_after_award = 12 "
-        "and baseline_employed is not null)",
+        "coalesce(sum(is_employed::int - baseline_employed::int) filter (where months_after_award = 12 "
+        "and baseline_employed is not null), 0)",
         "count(*) filter (where months_after_award = 12 and baseline_employed is not null)",
         kind="share",
         period_basis=_OBSERVED,

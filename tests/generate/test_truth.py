@@ -141,11 +141,16 @@ def test_ground_truth_matches_the_files_written(clean, truth):
             assert cell == pytest.approx(expected), (name, year)
 
 
-def test_ground_truth_lists_the_first_indicator_set(truth):
-    assert list(truth["indicators"]) == [
+def test_ground_truth_lists_every_indicator(truth):
+    from pipelines.generate import truth as T
+    from pipelines.indicators.registry import INDICATORS
+
+    assert list(truth["indicators"])[:20] == [
         "ADO-1", "ADO-2", "ADO-3", "ADO-3b", "ADO-5", "TRU-1", "TRU-2", "TRU-4", "TRU-6", "TRA-1", "TRA-2",
         "TRA-3", "TRA-4", "INN-2", "INN-3", "INN-4", "INN-4b", "FLX-1", "FLX-3", "FLX-4",
     ]  # fmt: skip
+    assert list(truth["indicators"]) == [*T.FIRST_SET, *T.CATALOGUE]
+    assert set(truth["indicators"]) == {i.id for i in INDICATORS}
     for result in truth["indicators"].values():
         assert list(result["by_year"]) == [str(y) for y in YEARS]
     assert truth["counts"]["awards"] == truth["indicators"]["ADO-1"]["overall"]["value"]
