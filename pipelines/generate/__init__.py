@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import truth
+from . import credential_files, truth
 from .awards import draw_awards, first_award_year
 from .dates import to_days
 from .defects import Defects, seed_defects
@@ -117,13 +117,19 @@ def _prepare(out: Path) -> None:
             previous = {}
         if previous.get("generator") == GENERATOR:
             ours = {f["path"] for f in previous.get("files", [])}
-    foreign = sorted(p.name for p in out.glob("*.csv") if p.name not in ours)
+    folder = out / credential_files.FOLDER
+    candidates = [*out.glob("*.csv"), *(p for p in folder.rglob("*") if p.is_file())]
+    foreign = sorted(p.relative_to(out).as_posix() for p in candidates)
+    foreign = [name for name in foreign if name not in ours]
     if foreign:
         raise ValueError(
-            f"{out} already holds CSV files not written by the generator: {', '.join(foreign[:5])}"
+            f"{out} already holds delivery files not written by the generator: {', '.join(foreign[:5])}"
         )
     for name in ours:
         (out / name).unlink(missing_ok=True)
+    for sub in [*sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True), folder]:
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
 
 
 def generate(
@@ -144,11 +150,15 @@ def generate(
     defects = seed_defects(tables["awards"], tables["credentials"], frames.eco, ids, seed, cutoff)
     step("ground truth")
     indicators = truth.compute(tables, cutoff)
+    moved = credential_files.choose(tables["awards"], ids, defects.duplicate_of, seed)
     entries: list[FileEntry] = []
     for table, frame in tables.items():
         step(f"writing {table}")
         if table == "awards":
-            entries += write_awards(out, frame, defects, ids, range(truth.FIRST_YEAR, cutoff.year + 1))
+            years = range(truth.FIRST_YEAR, cutoff.year + 1)
+            entries += write_awards(out, frame, defects, ids, years, moved)
+            step("writing digital credentials")
+            entries += credential_files.write_credential_files(out, tables, ids, moved, seed)
         else:
             extra = defects.credential_rows if table == "credentials" else None
             entries.append(write_table(out, table, frame, ids, extra))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from .defects import MALFORMED_FILE, Defects
@@ -66,15 +67,23 @@ def write_table(out: Path, table: str, frame: pl.DataFrame, ids: Identifiers, ex
 
 
 def write_awards(
-    out: Path, awards: pl.DataFrame, defects: Defects, ids: Identifiers, years
+    out: Path, awards: pl.DataFrame, defects: Defects, ids: Identifiers, years, moved=None
 ) -> list[FileEntry]:
-    """Awards split per issue year; a duplicate follows its original, other defect rows join their year."""
+    """Awards split per issue year; a duplicate follows its original, other defect rows join their year.
+
+    ``moved`` (award indices) are delivered as credential files instead and left out of the CSVs.
+    """
     n = awards.height
     dup = set(defects.duplicate_of.tolist())
     entries = []
     year = awards["issue_date"].dt.year()
+    in_csv = pl.Series(np.ones(n, dtype=bool))
+    if moved is not None and len(moved):
+        keep = np.ones(n, dtype=bool)
+        keep[moved] = False
+        in_csv = pl.Series(keep)
     for y in years:
-        part = awards.filter(year == y)
+        part = awards.filter((year == y) & in_csv)
         clean = as_text(contract_frame("awards", part, ids)).with_columns(
             order=pl.lit(part["award_id"].cast(pl.Int64) * 2)
         )

@@ -8,7 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.contracts import contracts
 from pipelines.generate import generate
+from pipelines.sources.standards import read_standards
 
 SEED = 7
 
@@ -42,14 +44,27 @@ def truth(out) -> dict:
     return json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))
 
 
+def is_credential_file(entry: dict) -> bool:
+    """Manifest entries of the digital-credential files (OB3/OB2/ELM) carry their standard."""
+    return "standard" in entry
+
+
 @pytest.fixture(scope="session")
-def raw(out, manifest) -> dict[str, pl.DataFrame]:
-    """Every well-formed file of a table read back and stacked (awards: all year files, defects included)."""
+def standards(out):
+    """The credential files read by the build's own standards reader."""
+    return read_standards([out / "credentials"], root=out)
+
+
+@pytest.fixture(scope="session")
+def raw(out, manifest, standards) -> dict[str, pl.DataFrame]:
+    """Every well-formed file of a table read back and stacked (awards: all year files, defects included,
+    then the awards the standards reader maps from the credential files, in contract columns)."""
     tables: dict[str, list[pl.DataFrame]] = {}
     for entry in manifest["files"]:
-        if entry["path"] == "awards_late_delivery.csv":
+        if entry["path"] == "awards_late_delivery.csv" or is_credential_file(entry):
             continue
         tables.setdefault(entry["table"], []).append(read_csv(out / entry["path"]))
+    tables["awards"].append(standards.tables["awards"].select(contracts()["awards"].column_names))
     return {t: pl.concat(parts) for t, parts in tables.items()}
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
 
 from pipelines.contracts import contracts
 from pipelines.generate import generate
 
-from .conftest import SEED
+from .conftest import SEED, is_credential_file
 
 
 def _sha(path) -> str:
@@ -21,7 +22,7 @@ def test_every_table_is_delivered_with_the_contract_header(out, manifest):
     tables = {e["table"] for e in manifest["files"]}
     assert tables == set(contracts())
     for entry in manifest["files"]:
-        if entry["path"] == "awards_late_delivery.csv":
+        if entry["path"] == "awards_late_delivery.csv" or is_credential_file(entry):
             continue
         raw = (out / entry["path"]).read_bytes()
         if entry["table"] == "verifications":
@@ -38,6 +39,10 @@ def test_file_names_follow_the_table_names(manifest):
     assert {f"awards_{y}.csv" for y in range(2019, 2026)} <= names
     assert "awards_late_delivery.csv" in names
     for e in manifest["files"]:
+        if is_credential_file(e):  # digital credentials: a sub-folder per standard, never a CSV
+            assert e["table"] == "awards" and e["path"].startswith(f"credentials/{e['standard'].lower()}/")
+            assert not e["path"].endswith(".csv")
+            continue
         assert e["path"] == f"{e['table']}.csv" or e["path"].startswith(f"{e['table']}_")
 
 
@@ -47,10 +52,13 @@ def test_manifest_rows_and_checksums_match_the_files(out, manifest, small):
     assert manifest["data_cutoff"] == "2025-12-31" and manifest["scale"] == "small"
     for entry in manifest["files"]:
         path = out / entry["path"]
-        lines = path.read_bytes().count(b"\n")
-        assert entry["rows"] == lines - 1, entry["path"]  # one header line, every row ends with a newline
+        if not is_credential_file(entry):  # credential files: rows are checked against the reader
+            lines = path.read_bytes().count(b"\n")
+            assert entry["rows"] == lines - 1, entry["path"]  # one header line, every row ends with "\n"
         assert entry["sha256"] == _sha(path)
         assert result.files[entry["path"]] == entry["rows"]
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert on_disk == {e["path"] for e in manifest["files"]} | {"manifest.json", "ground_truth.json"}
 
 
 def test_progress_steps_are_reported(small):
@@ -58,10 +66,15 @@ def test_progress_steps_are_reported(small):
     assert steps[0] == "reference data" and "ground truth" in steps and len(steps) >= 8
 
 
+def _files(folder) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
 def test_same_scale_and_seed_give_identical_bytes(out, tmp_path):
     again = generate("small", SEED, tmp_path / "again")
-    produced = sorted(p.name for p in again.out.iterdir())
-    assert produced == sorted(p.name for p in out.iterdir())
+    produced = _files(again.out)
+    assert produced == _files(out)
+    assert any(name.startswith("credentials/") for name in produced)
     for name in produced:
         assert _sha(again.out / name) == _sha(out / name), name
 
@@ -76,8 +89,14 @@ def test_rerun_replaces_its_own_output_but_refuses_foreign_csvs(tmp_path):
     assert (first.out / "awards_2024.csv").exists()
     generate("small", SEED, tmp_path / "o")  # later cut-off: the old files are replaced, not mixed
     assert (tmp_path / "o" / "awards_2025.csv").exists()
+    listed = {e["path"] for e in json.loads((tmp_path / "o" / "manifest.json").read_text())["files"]}
+    assert set(_files(tmp_path / "o")) == listed | {"manifest.json", "ground_truth.json"}
     (tmp_path / "o" / "other.csv").write_text("x\n")
     with pytest.raises(ValueError, match="not written by the generator"):
+        generate("small", SEED, tmp_path / "o")
+    (tmp_path / "o" / "other.csv").unlink()
+    (tmp_path / "o" / "credentials" / "ob3" / "foreign.json").write_text("{}\n")
+    with pytest.raises(ValueError, match="credentials/ob3/foreign.json"):
         generate("small", SEED, tmp_path / "o")
 
 
