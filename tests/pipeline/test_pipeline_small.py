@@ -1,6 +1,7 @@
 """Generate the `small` ecosystem, build it, and hold the pipeline to the generator's ground truth."""
 
 import json
+import shutil
 
 import duckdb
 import pytest
@@ -123,3 +124,22 @@ def test_rebuild_gives_identical_tables(small_raw, small_warehouse, tmp_path):
     )
     for (t,) in tables:
         assert rows(a, f"select * from {t}") == rows(b, f"select * from {t}"), t
+
+
+def test_clean_small_ecosystem_quarantines_nothing(small_raw, tmp_path):
+    """The same delivery without its seeded defects: every row loads, nothing is quarantined or rejected."""
+    clean = tmp_path / "clean"
+    shutil.copytree(small_raw, clean)
+    (clean / "awards_late_delivery.csv").unlink()
+    for path in [*clean.glob("awards_*.csv"), clean / "credentials.csv"]:
+        seen, kept = set(), []
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            key = line.split(",", 1)[0]
+            if key.startswith(("AWD-X", "CRED-X")) or line in seen:
+                continue
+            seen.add(line)
+            kept.append(line)
+        path.write_text("".join(kept), encoding="utf-8")
+    result = build(clean, tmp_path / "clean.duckdb")
+    assert result.rows_quarantined == 0 and result.files_rejected == 0
+    assert result.rows_loaded == result.rows_in
