@@ -9,8 +9,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from dashboard.formatting import DIMENSION_LABELS, format_value
-from pipelines.indicators.registry import get
+from dashboard.formatting import format_value
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 _FLAG_TEXT = {"c": "suppressed (c)", "z": "n/a (z)"}
@@ -58,52 +57,6 @@ def awards_trend(awards: pl.DataFrame, growth: pl.DataFrame | None = None) -> al
             tooltip=tooltip,
         )
         .properties(height=320)
-    )
-
-
-def dimension_trends(frame: pl.DataFrame, indicator_ids: tuple[str, ...]) -> alt.Chart:
-    """Headline shares (%) per year, one line per success dimension; suppressed years are gaps."""
-    labels = {i: f"{DIMENSION_LABELS[get(i).dimension]} ({i})" for i in indicator_ids}
-    names = {i: get(i).name for i in indicator_ids}
-    rows = frame.filter(pl.col("indicator_id").is_in(list(indicator_ids))).select(
-        pl.col("indicator_id").replace_strict(labels).alias("series"),
-        pl.col("indicator_id").replace_strict(names).alias("indicator"),
-        pl.col("breakdown_value").alias("year"),
-        pl.col("value").alias("percent"),
-        pl.col("flag").cast(pl.String).replace_strict(_FLAG_TEXT, default="").fill_null("").alias("note"),
-        pl.col("numerator"),
-        pl.col("denominator"),
-    )
-    domain = [labels[i] for i in indicator_ids]
-    colour = alt.Color(
-        "series:N",
-        title=None,
-        scale=alt.Scale(domain=domain, range=list(OKABE_ITO[1 : len(domain) + 1])),
-        legend=alt.Legend(
-            orient="top", direction="horizontal", columns=2, labelLimit=240, symbolType="stroke"
-        ),
-    )
-    base = alt.Chart(rows.to_pandas()).encode(
-        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("percent:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
-        color=colour,
-        tooltip=[
-            alt.Tooltip("series:N", title="Dimension"),
-            alt.Tooltip("indicator:N", title="Indicator"),
-            alt.Tooltip("year:O", title="Year"),
-            alt.Tooltip("percent:Q", title="Value (%)", format=".1f"),
-            alt.Tooltip("numerator:Q", title="Numerator", format=",.0f"),
-            alt.Tooltip("denominator:Q", title="Denominator", format=",.0f"),
-            alt.Tooltip("note:N", title="Flag"),
-        ],
-    )
-    title = alt.Title(
-        "Success dimensions per year (%)",
-        subtitle="Headline share of each dimension, by its period basis; gaps are suppressed or n/a",
-        anchor="start",
-    )
-    return alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45)).properties(
-        title=title, height=320
     )
 
 
@@ -216,3 +169,279 @@ def quarantine_trend(history: pl.DataFrame, builds: list[str]) -> alt.LayerChart
         anchor="start",
     )
     return alt.layer(bars, totals).properties(title=title, height=300)
+
+
+# --- Indicator charts of the policy pages -----------------------------------------------------------
+#
+# They take "shown" rows (see dimension_page.shown_rows): one row per cell with label, value, value_text,
+# numerator, denominator, flag and note (why a flagged cell has no value). A flagged cell is drawn as
+# its flag letter in grey where the value would be read (at the foot of a trend, at the start of a
+# bar), with the reason in its tooltip: never as a zero and never as an unexplained gap.
+
+FLAG_GREY = "#6b6b6b"
+REFERENCE_GREY = "#4d4d4d"
+TREND_HEIGHT = 300
+SMALL_HEIGHT = 120  # px: one panel of the small multiples
+UNIT_AXIS = {
+    "count": "count",
+    "%": "%",
+    "ratio": "ratio",
+    "pp": "percentage points",
+    "ECTS": "ECTS",
+    "months": "months",
+    "EUR/month": "€ per month",
+    "per 1,000": "per 1,000 residents",
+}
+# "~" drops trailing zeros, so a narrow range reads 0.5, 1, 1.5 rather than 1, 1, 2
+AXIS_FORMAT = {"count": ",.0f", "%": ".1~f", "pp": "+.1~f", "ratio": ".2~f", "per 1,000": ".2~f"}
+BREAK = "break-paths-filter-domains"  # a line stops at a missing value rather than bridging it
+_COUNT_TICKS = {"count": {"tickMinStep": 1}}
+TOOLTIP_FORMAT = {"count": ",.0f", "%": ".1f", "pp": "+.1f", "ratio": ".2f", "per 1,000": ".2f"}
+
+
+def unit_axis(unit: str) -> str:
+    return UNIT_AXIS.get(unit, unit)
+
+
+def _tooltips(
+    category: str, category_title: str, series: bool = False, coverage: bool = False
+) -> list[alt.Tooltip]:
+    tips = [alt.Tooltip(f"{category}:N", title=category_title)]
+    if series:
+        tips.append(alt.Tooltip("series:N", title="Series"))
+    tips += [
+        alt.Tooltip("value_text:N", title="Value"),
+        alt.Tooltip("numerator:Q", title="Numerator", format=",.0f"),
+        alt.Tooltip("denominator:Q", title="Denominator", format=",.0f"),
+        alt.Tooltip("flag:N", title="Flag"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
+    if coverage:
+        tips.append(alt.Tooltip("coverage_text:N", title="Outcome coverage (OUT-5)"))
+    return tips
+
+
+def _colour(series: list[str], title: str | None = None) -> alt.Color:
+    return alt.Color(
+        "series:N",
+        title=title,
+        scale=alt.Scale(domain=series, range=[OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(series))]),
+        # a legend above or below a stretched chart upsets Streamlit's fit-to-height layout: keep it right
+        legend=alt.Legend(orient="right", labelLimit=220, symbolType="circle"),
+    )
+
+
+def trend(
+    rows: pl.DataFrame,
+    title: str,
+    subtitle: str | list[str],
+    unit: str,
+    *,
+    bars: bool = False,
+    series: bool = False,
+) -> alt.LayerChart:
+    """Values per year (bars for counts, else line and points; one line per `series` when asked).
+
+    Flagged years carry their flag letter at the foot of the plot, with the reason in the tooltip.
+    """
+    data = rows.with_columns(pl.col("flag").fill_null(""))
+    names = data["series"].unique(maintain_order=True).to_list() if series else []
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    y = alt.Y(
+        "value:Q",
+        title=f"{unit_axis(unit)}",
+        axis=alt.Axis(format=AXIS_FORMAT.get(unit, ",.1~f"), **_COUNT_TICKS.get(unit, {})),
+        scale=alt.Scale(zero=unit not in ("EUR/month",)),
+    )
+    base = alt.Chart().transform_filter("datum.flag == ''")
+    cov = "coverage_text" in data.columns
+    encoding = {"x": x, "y": y, "tooltip": _tooltips("year", "Year", series, cov)}
+    if series:
+        encoding["color"] = _colour(names)
+    if bars:
+        offset = {"xOffset": alt.XOffset("series:N", scale=alt.Scale(domain=names))} if series else {}
+        marks = [
+            base.mark_bar(color=OKABE_ITO[0], cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
+                **encoding, **offset
+            )
+        ]
+    else:
+        marks = [
+            # all years, so that the line breaks at a flagged one instead of bridging it
+            alt.Chart().mark_line(strokeWidth=2, color=OKABE_ITO[0], invalid=BREAK).encode(**encoding),
+            base.mark_point(filled=True, size=55, color=OKABE_ITO[0]).encode(**encoding),
+        ]
+    # one flag mark per year; with several series its tooltip says which series and why
+    who = pl.col("series") + ": " if series else pl.lit("")
+    flag_rows = (
+        data.filter(pl.col("flag") != "")
+        .group_by("year", maintain_order=True)
+        .agg(
+            pl.col("flag").unique(maintain_order=True).str.join("/").alias("flag"),
+            (who + pl.col("note")).unique(maintain_order=True).str.join("; ").alias("note"),
+        )
+    )
+    flags = (
+        alt.Chart(flag_rows.to_pandas())
+        .mark_text(fontSize=13, fontWeight="bold", color=FLAG_GREY, fontStyle="italic")
+        .encode(
+            x=x,
+            # at the foot of the plot whatever height it is given (a fixed pixel position would
+            # push the plot's bounds and make Streamlit shrink the chart to fit)
+            y=alt.value(alt.expr("height - 8")),
+            text=alt.Text("flag:N"),
+            tooltip=[
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("flag:N", title="Flag"),
+                alt.Tooltip("note:N", title="Why no value"),
+            ],
+        )
+    )
+    layers = [*marks, flags]
+    if unit == "pp":
+        layers.insert(
+            0, alt.Chart().mark_rule(color=REFERENCE_GREY, strokeDash=[2, 2]).encode(y=alt.datum(0))
+        )
+    return alt.layer(*layers, data=data.to_pandas()).properties(
+        title=alt.Title(title, subtitle=subtitle, anchor="start"), height=TREND_HEIGHT
+    )
+
+
+def comparison(
+    rows: pl.DataFrame,
+    title: str,
+    subtitle: str | list[str],
+    unit: str,
+    category_title: str,
+    *,
+    bars: bool = False,
+    reference: tuple[float, str] | None = None,
+    series: bool = False,
+) -> alt.LayerChart:
+    """One value per category, largest first: bars for counts, dots otherwise (a Cleveland dot chart).
+
+    Flagged categories stay on the axis, after the others, with their flag written where the bar or dot
+    would start; `reference` draws the value for the whole view as a dashed rule.
+    """
+    data = rows.with_columns(pl.col("flag").fill_null(""))
+    ranked = (
+        data.group_by("label", maintain_order=True)
+        .agg(pl.col("value").max().alias("_v"))
+        .sort("_v", descending=True, nulls_last=True)["label"]
+        .to_list()
+    )
+    names = data["series"].unique(maintain_order=True).to_list() if series else []
+    y = alt.Y("label:N", title=None, sort=ranked, axis=alt.Axis(labelLimit=260))
+    x = alt.X(
+        "value:Q",
+        title=unit_axis(unit),
+        axis=alt.Axis(format=AXIS_FORMAT.get(unit, ",.1~f"), orient="top"),
+        scale=alt.Scale(zero=unit not in ("EUR/month",)),
+    )
+    cov = "coverage_text" in data.columns
+    encoding = {"x": x, "y": y, "tooltip": _tooltips("label", category_title, series, cov)}
+    if series:
+        encoding["color"] = _colour(names)
+    base = alt.Chart().transform_filter("datum.flag == ''")
+    if bars:
+        mark = base.mark_bar(color=OKABE_ITO[0], height={"band": 0.7})
+        if series:
+            encoding["yOffset"] = alt.YOffset("series:N", scale=alt.Scale(domain=names))
+        marks = [mark.encode(**encoding)]
+    else:
+        marks = [base.mark_point(filled=True, size=90, color=OKABE_ITO[0], opacity=1).encode(**encoding)]
+    flags = (
+        alt.Chart()
+        .transform_filter("datum.flag != ''")
+        .transform_calculate(flag_text="datum.flag == 'c' ? 'c · suppressed' : 'z · n/a'")
+        .mark_text(align="left", dx=2, fontSize=11, fontStyle="italic", color=FLAG_GREY)
+        .encode(
+            y=y,
+            x=alt.value(2),
+            text="flag_text:N",
+            tooltip=_tooltips("label", category_title, series, cov),
+        )
+    )
+    layers = [*marks, flags]
+    if reference is not None:
+        value, text = reference
+        layers.append(
+            alt.Chart()
+            .mark_rule(color=REFERENCE_GREY, strokeDash=[5, 3])
+            .encode(x=alt.datum(value), tooltip=alt.value(text))
+        )
+    if unit == "pp":
+        layers.append(alt.Chart().mark_rule(color=REFERENCE_GREY).encode(x=alt.datum(0)))
+    step = 26 if series and bars else 22
+    return alt.layer(*layers, data=data.to_pandas()).properties(
+        title=alt.Title(title, subtitle=subtitle, anchor="start"), height=alt.Step(step)
+    )
+
+
+def small_multiples(
+    rows: pl.DataFrame, title: str, subtitle: str | list[str], unit: str, columns: int = 3
+) -> alt.FacetChart:
+    """One small trend per country (rows with `country_label` and `year`), on a shared value axis."""
+    data = rows.with_columns(pl.col("flag").fill_null(""))
+    order = data["country_label"].unique(maintain_order=True).sort().to_list()
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=-45, labelFontSize=10))
+    y = alt.Y("value:Q", title=unit_axis(unit), axis=alt.Axis(format=AXIS_FORMAT.get(unit, ",.1~f")))
+    tips = _tooltips("country_label", "Country", coverage="coverage_text" in data.columns)
+    tips.insert(1, alt.Tooltip("year:O", title="Year"))
+    line = alt.Chart().mark_line(color=OKABE_ITO[0], strokeWidth=2, invalid=BREAK)
+    dots = (
+        alt.Chart().transform_filter("datum.flag == ''").mark_point(filled=True, size=30, color=OKABE_ITO[0])
+    )
+    flags = (
+        alt.Chart()
+        .transform_filter("datum.flag != ''")
+        .mark_text(fontSize=12, fontWeight="bold", fontStyle="italic", color=FLAG_GREY)
+        .encode(x=x, y=alt.value(SMALL_HEIGHT - 8), text="flag:N", tooltip=tips)
+    )
+    layer = alt.layer(
+        line.encode(x=x, y=y, tooltip=tips), dots.encode(x=x, y=y, tooltip=tips), flags
+    ).properties(width=185, height=SMALL_HEIGHT)
+    return layer.facet(
+        facet=alt.Facet("country_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold")),
+        columns=columns,
+        data=data.to_pandas(),
+    ).properties(title=alt.Title(title, subtitle=subtitle, anchor="start"))
+
+
+def ranges(
+    rows: pl.DataFrame, title: str, subtitle: str | list[str], unit: str, category_title: str
+) -> alt.LayerChart:
+    """Lower quartile to upper quartile as a bar, the median as a tick, per category (rows pivoted wide:
+    label, low, mid, high, flag, note, value_text)."""
+    data = rows.with_columns(pl.col("flag").fill_null(""))
+    ranked = data.sort("mid", descending=True, nulls_last=True)["label"].to_list()
+    y = alt.Y("label:N", title=None, sort=ranked, axis=alt.Axis(labelLimit=260))
+    fmt = AXIS_FORMAT.get(unit, ",.0f")
+    tips = [
+        alt.Tooltip("label:N", title=category_title),
+        alt.Tooltip("low:Q", title="Lower quartile", format=",.0f"),
+        alt.Tooltip("mid:Q", title="Median", format=",.0f"),
+        alt.Tooltip("high:Q", title="Upper quartile", format=",.0f"),
+        alt.Tooltip("flag:N", title="Flag"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
+    if "coverage_text" in data.columns:
+        tips.append(alt.Tooltip("coverage_text:N", title="Outcome coverage (OUT-5)"))
+    base = alt.Chart().transform_filter("datum.flag == ''")
+    bar = base.mark_bar(color=OKABE_ITO[4], height={"band": 0.55}, opacity=0.8).encode(
+        y=y,
+        x=alt.X("low:Q", title=unit_axis(unit), axis=alt.Axis(format=fmt, orient="top", tickCount=8)),
+        x2="high:Q",
+        tooltip=tips,
+    )
+    tick = base.mark_tick(color=OKABE_ITO[5], thickness=3, size=18).encode(y=y, x="mid:Q", tooltip=tips)
+    flags = (
+        alt.Chart()
+        .transform_filter("datum.flag != ''")
+        .transform_calculate(flag_text="datum.flag == 'c' ? 'c · suppressed' : 'z · n/a'")
+        .mark_text(align="left", dx=2, fontSize=11, fontStyle="italic", color=FLAG_GREY)
+        .encode(y=y, x=alt.value(2), text="flag_text:N", tooltip=tips)
+    )
+    return alt.layer(bar, tick, flags, data=data.to_pandas()).properties(
+        title=alt.Title(title, subtitle=subtitle, anchor="start"), height=alt.Step(24)
+    )

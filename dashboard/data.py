@@ -1,8 +1,11 @@
 """Read-only access to the warehouse: one cached connection, cached query results.
 
 The dashboard reads curated tables and marts only, through the same indicator engine as the CLI, so the
-figures on screen are the published figures. Caches are keyed on the warehouse file's path and
-modification time: after `mco build` swaps in a new warehouse, the next page run reads the new one.
+figures on screen are the published figures. A view without filters reads the build's public cube
+(`pub_indicator_cube`, every indicator by every breakdown, already under disclosure control); a
+filtered view calls the engine (`compute` + `published`), cached on (indicators, breakdown, filters).
+Caches are keyed on the warehouse file's path and modification time: after `mco build` swaps in a new
+warehouse, the next page run reads the new one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dashboard.filters import Options
 from pipelines.config import DEFAULT_WAREHOUSE
 from pipelines.indicators import engine
 from pipelines.indicators.engine import Filters
+from pipelines.indicators.registry import INDICATORS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENV_WAREHOUSE = "MCO_WAREHOUSE"
@@ -91,22 +95,73 @@ def _unusable(wh: Warehouse, exc: duckdb.Error) -> None:
     st.stop()
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+PUBLIC_CUBE = "pub_indicator_cube"
+NO_FILTERS = Filters()
+
+
+@st.cache_data(show_spinner=False, max_entries=8192)
+def _indicator(wh: Warehouse, indicator_id: str, by: str, filters: Filters) -> pl.DataFrame:
+    """One indicator for one breakdown and filter, as published. Cached one by one, so a tile, a chart
+    and a table that need the same figure compute it once. (Disclosure control works within one
+    indicator and breakdown, so publishing indicators one at a time gives the same cells as together.)"""
+    cur = _cursor(wh)
+    try:
+        return engine.published(engine.compute(cur, (indicator_id,), by, filters))
+    finally:
+        cur.close()
+
+
 def _indicators(
     wh: Warehouse, indicator_ids: tuple[str, ...] | None, by: str, filters: Filters
 ) -> pl.DataFrame:
-    cur = _cursor(wh)
+    ids = indicator_ids if indicator_ids is not None else tuple(i.id for i in INDICATORS)
+    frames = [_indicator(wh, i, by, filters) for i in ids]
+    if not frames:
+        return pl.DataFrame(schema={**engine.RESULT_SCHEMA, "suppression": pl.String})
+    return pl.concat(frames)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cube(path: str, stamp: int) -> pl.DataFrame | None:
+    """The whole public cube in memory (read-only, shared by all sessions); None in an older warehouse."""
+    cur = _connection(path, stamp).cursor()
     try:
-        return engine.published(engine.compute(cur, indicator_ids, by, filters))
+        return cur.sql(f"select * from {PUBLIC_CUBE} order by indicator_id, breakdown, breakdown_value").pl()
+    except duckdb.CatalogException:
+        return None
     finally:
         cur.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cube_slice(wh: Warehouse, indicator_ids: tuple[str, ...] | None, by: str) -> pl.DataFrame | None:
+    cube = _cube(wh.path, wh.stamp)
+    if cube is None:
+        return None
+    rows = cube.filter(pl.col("breakdown") == by)
+    if indicator_ids is not None:
+        order = {i: n for n, i in enumerate(indicator_ids)}
+        rows = (
+            rows.filter(pl.col("indicator_id").is_in(list(indicator_ids)))
+            .with_columns(pl.col("indicator_id").replace_strict(order, return_dtype=pl.Int32).alias("_o"))
+            .sort("_o", "breakdown_value")
+            .drop("_o")
+        )
+    return rows
 
 
 def indicators(
     wh: Warehouse, indicator_ids: tuple[str, ...] | None, by: str, filters: Filters
 ) -> pl.DataFrame:
-    """The engine's published rows (suppressed and n/a values blanked, flags kept) for one view."""
+    """The published rows (suppressed and n/a values blanked, flags and `suppression` kept) for one view.
+
+    Without filters they come straight from the build's public cube; with filters from the engine.
+    """
     try:
+        if filters == NO_FILTERS:
+            rows = _cube_slice(wh, indicator_ids, by)
+            if rows is not None:
+                return rows
         return _indicators(wh, indicator_ids, by, filters)
     except duckdb.Error as exc:
         _unusable(wh, exc)
@@ -117,13 +172,18 @@ def indicators(
 def _options(wh: Warehouse) -> Options:
     cur = _cursor(wh)
     try:
-        return Options.from_mapping(engine.filter_options(cur))
+        found = engine.filter_options(cur)
+        try:
+            found["region_names"] = cur.sql("select region_code, region_name from dim_region").fetchall()
+        except duckdb.CatalogException:
+            found["region_names"] = []
+        return Options.from_mapping(found)
     finally:
         cur.close()
 
 
 def options(wh: Warehouse) -> Options:
-    """The years, countries and provider types present in the warehouse."""
+    """The years, countries, regions, provider types, fields and EQF levels present in the warehouse."""
     try:
         return _options(wh)
     except duckdb.Error as exc:
@@ -314,3 +374,224 @@ def _field_text(value: object) -> str | None:
     import json
 
     return json.dumps(value)
+
+
+# --- Policy pages: targets, coverage, Annex I elements, prior-learning outcomes ---------------------
+
+TARGET_SCHEMA = {
+    "indicator_id": pl.String,
+    "target_value": pl.Float64,
+    "target_year": pl.Int64,
+    "source": pl.String,
+}
+
+# The mandatory Annex I elements (DOMAIN.md §2), as the award-level mart names them, with the name the
+# specification-level list uses where it differs, and whether the element describes the award itself.
+ANNEX_ELEMENTS: tuple[tuple[str, str, str | None], ...] = (
+    ("learner_identification", "Identification of the learner", None),
+    ("title", "Title", "title"),
+    ("issuer_country", "Country/region of the issuer", "issuer_country"),
+    ("awarding_body", "Awarding body", "awarding_body"),
+    ("issue_date", "Date of issuing", None),
+    ("learning_outcomes", "Learning outcomes", "learning_outcomes"),
+    ("workload", "Notional workload", "workload"),
+    ("level", "Level (EQF)", "level"),
+    ("assessment_type", "Type of assessment", "assessment_type"),
+    ("participation_form", "Form of participation", "participation_form"),
+    ("quality_assurance", "Type of quality assurance", "qa_type"),
+)
+VPL_OUTCOMES = {
+    "exemption": "Exemption from part of a programme",
+    "access": "Access to a programme",
+    "shortened_duration": "Shorter study duration",
+    "partial_qualification": "Partial qualification",
+    "full_qualification": "Full qualification",
+    "visibility": "Visibility of skills only",
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _targets(wh: Warehouse) -> pl.DataFrame:
+    cur = _cursor(wh)
+    try:
+        return cur.sql(
+            "select indicator_id, target_value, target_year, source from indicator_targets order by 1"
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=TARGET_SCHEMA)
+    finally:
+        cur.close()
+
+
+def targets(wh: Warehouse) -> dict[str, dict]:
+    """The configured policy targets by indicator id (value, year, source); empty in an older warehouse."""
+    try:
+        frame = _targets(wh)
+    except duckdb.Error as exc:
+        _unusable(wh, exc)
+        raise  # unreachable: st.stop() ends the run
+    return {row["indicator_id"]: row for row in frame.to_dicts()}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int]:
+    from pipelines.indicators.registry import BASES
+
+    where, params = filters.where()
+    cur = _cursor(wh)
+    try:
+        counts = {}
+        for base in bases:
+            # specifications count once however many years they were on offer, as their indicators do
+            what = "count(distinct credential_id)" if base == "specs" else "count(*)"
+            sql = f"select {what} from {BASES[base]} where {where}"
+            counts[base] = int(cur.sql(sql, params=params).fetchall()[0][0])
+        return counts
+    finally:
+        cur.close()
+
+
+def base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int]:
+    """Records of each base mart in the view: the whole of which an indicator's coverage is a share."""
+    try:
+        return _base_counts(wh, bases, filters)
+    except duckdb.Error as exc:
+        _unusable(wh, exc)
+        raise  # unreachable: st.stop() ends the run
+
+
+def _share_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Shares with flags by the rule for rates: `z` without a denominator, `c` below the threshold."""
+    den = pl.col("denominator")
+    flag = (
+        pl.when(den.is_null() | (den <= 0))
+        .then(pl.lit("z"))
+        .when(den < engine.MIN_DENOMINATOR)
+        .then(pl.lit("c"))
+        .otherwise(None)
+    )
+    return frame.with_columns(flag.alias("flag")).with_columns(
+        pl.when(pl.col("flag").is_null()).then(pl.col("numerator") / den * 100).alias("value"),
+        pl.when(pl.col("flag") == "c").then(None).otherwise(pl.col("numerator")).alias("numerator"),
+        pl.when(pl.col("flag") == "c").then(None).otherwise(den).alias("denominator"),
+        pl.when(pl.col("flag") == "c").then(pl.lit("primary")).alias("suppression"),
+    )
+
+
+def _missing_counts(cur, view_sql: str, column: str, params: list) -> tuple[int, dict[str, int]]:
+    """Records in a view and, per element, how many of them miss it (the view has a list column)."""
+    rows = cur.sql(
+        f"""
+        with view as ({view_sql}),
+        n as (select count(*) as n from view),
+        m as (select e as element, count(*) as k from view, unnest({column}) as t(e) group by 1)
+        select n.n, m.element, m.k from n left join m on true
+        """,
+        params=params,
+    ).fetchall()
+    total = int(rows[0][0]) if rows else 0
+    return total, {element: int(k) for _, element, k in rows if element is not None}
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _annex_missing(wh: Warehouse, filters: Filters) -> pl.DataFrame:
+    where, params = filters.where()
+    cur = _cursor(wh)
+    try:
+        n_specs, spec_counts = _missing_counts(
+            cur,
+            "select c.annex_missing from dim_credential as c where c.credential_id in "
+            f"(select credential_id from mart_credential_year where {where})",
+            "annex_missing",
+            params,
+        )
+        n_awards, award_counts = _missing_counts(
+            cur,
+            f"""
+            select missing_mandatory from (
+                select x.missing_mandatory, x.year, p.country_code, p.region_code, p.provider_type,
+                       c.isced_f_broad, c.eqf_level
+                from mart_award_annex as x
+                join dim_provider as p on p.provider_id = x.provider_id
+                join dim_credential as c on c.credential_id = x.credential_id
+            ) where {where}
+            """,
+            "missing_mandatory",
+            params,
+        )
+    finally:
+        cur.close()
+    rows = []
+    for element, label, spec_name in ANNEX_ELEMENTS:
+        rows.append((element, label, "awards", award_counts.get(element, 0), n_awards))
+        if spec_name is not None:
+            rows.append((element, label, "specifications", spec_counts.get(spec_name, 0), n_specs))
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "element": pl.String,
+            "element_label": pl.String,
+            "counted_over": pl.String,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+        },
+        orient="row",
+    )
+    return _share_rows(frame)
+
+
+def annex_missing(wh: Warehouse, filters: Filters) -> pl.DataFrame:
+    """Per mandatory Annex I element: the share of specifications on offer and of awards that miss it.
+
+    Specifications are those with an award in the view (as TRA-1 and TRA-2 count them) and are checked
+    for the nine specification-level elements; awards for all eleven. Shares on fewer than the
+    disclosure threshold of records are flagged `c`.
+    """
+    try:
+        return _annex_missing(wh, filters)
+    except duckdb.Error as exc:
+        _unusable(wh, exc)
+        raise  # unreachable: st.stop() ends the run
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _vpl_outcomes(wh: Warehouse, filters: Filters) -> pl.DataFrame:
+    from pipelines.publish.disclosure import protect
+
+    where, params = filters.where()
+    cur = _cursor(wh)
+    try:
+        found = dict(
+            cur.sql(
+                f"select vpl_outcome, count(*) from mart_pathway_event where {where} "
+                "and vpl_outcome is not null group by 1",
+                params=params,
+            ).fetchall()
+        )
+    finally:
+        cur.close()
+    outcomes = list(VPL_OUTCOMES) + sorted(set(found) - set(VPL_OUTCOMES))
+    counts = [float(found.get(o, 0)) for o in outcomes]
+    frame = pl.DataFrame(
+        {
+            "indicator_id": ["FLX-5"] * len(outcomes),
+            "breakdown": ["vpl_outcome"] * len(outcomes),
+            "breakdown_value": outcomes,
+            "numerator": counts,
+            "denominator": [None] * len(outcomes),
+            "value": counts,
+            # events of people: small counts are suppressed like counts of people (DOMAIN.md §6)
+            "flag": ["c" if 0 < n < engine.MIN_PEOPLE else None for n in counts],
+        },
+        schema=engine.RESULT_SCHEMA,
+    )
+    return protect(frame)
+
+
+def vpl_outcomes(wh: Warehouse, filters: Filters) -> pl.DataFrame:
+    """FLX-5 by outcome of the validation (exemption, access, …), under disclosure control."""
+    try:
+        return _vpl_outcomes(wh, filters)
+    except duckdb.Error as exc:
+        _unusable(wh, exc)
+        raise  # unreachable: st.stop() ends the run

@@ -5,7 +5,8 @@ Pure functions (no Streamlit), so the wording of flags and units is unit-testabl
 
 from __future__ import annotations
 
-from pipelines.indicators.registry import DIMENSION_NAMES
+from pipelines.indicators.registry import BY_ID, DIMENSION_NAMES
+from pipelines.publish.settings import disclosure
 
 SUPPRESSED = "suppressed (c)"
 NOT_APPLICABLE = "n/a"
@@ -14,6 +15,10 @@ FLAG_MEANINGS = {
     "c": "confidential: suppressed by disclosure control",
     "z": "not applicable (no denominator, or not defined for this view)",
 }
+SECONDARY_REASON = (
+    "secondary suppression: hidden so that another suppressed cell cannot be recovered by subtraction"
+)
+NOT_APPLICABLE_REASON = "not applicable: nothing to compute (no eligible records, or no previous year)"
 
 PROVIDER_TYPE_LABELS = {
     "higher_education": "Higher education",
@@ -36,7 +41,73 @@ COUNTRY_NAMES = {
     "GB": "United Kingdom",
 }  # fmt: skip
 
+# ISCED-F 2013 broad fields (DOMAIN.md §7).
+FIELD_NAMES = {
+    "00": "Generic programmes",
+    "01": "Education",
+    "02": "Arts and humanities",
+    "03": "Social sciences, journalism and information",
+    "04": "Business, administration and law",
+    "05": "Natural sciences, mathematics and statistics",
+    "06": "Information and communication technologies",
+    "07": "Engineering, manufacturing and construction",
+    "08": "Agriculture, forestry, fisheries and veterinary",
+    "09": "Health and welfare",
+    "10": "Services",
+}
+
+# The engine's breakdowns as the dashboard names them (singular, for axis titles and selectors).
+BREAKDOWN_LABELS = {
+    "overall": "All",
+    "year": "Year",
+    "country": "Country",
+    "region": "Region (NUTS 2)",
+    "provider_type": "Provider type",
+    "provider": "Provider",
+    "field": "Field (ISCED-F)",
+    "eqf_level": "EQF level",
+    "format": "Format",
+    "participation_form": "Form of participation",
+    "purpose": "Purpose",
+    "sex": "Sex",
+    "age_band": "Age band",
+    "country_year": "Country and year",
+}
+# The same, inside a sentence ("… by region (NUTS 2)"): acronyms keep their capitals.
+BREAKDOWN_NOUNS = {
+    by: label if label.split(" ")[0].isupper() else label[0].lower() + label[1:]
+    for by, label in BREAKDOWN_LABELS.items()
+}
+CODE_LABELS = {
+    "format": {
+        "paper_certificate": "Paper certificate",
+        "digital_certificate": "Digital certificate",
+        "digital_badge": "Digital badge",
+    },
+    "participation_form": {"online": "Online", "onsite": "Onsite", "blended": "Blended"},
+    "purpose": {"new_learning": "New learning", "prior_learning": "Prior learning (VPL)"},
+    "sex": {"F": "Women", "M": "Men", "X": "Other / not stated"},
+}
+
 DIMENSION_LABELS = DIMENSION_NAMES  # one naming of the dimensions, from the registry
+
+DIMENSION_INTROS = {
+    "adoption": "Volume and reach: how many micro-credentials are awarded, to how many learners, by how many "
+    "providers.",
+    "trust": "Trust in alternative credentials across education, the labour market and society: quality "
+    "assurance, verifiability, third-party checks.",
+    "transparency": "Transparency about learning outcomes: whether credential specifications state the "
+    "mandatory elements of the EU standard (Council Recommendation 2022/C 243/02, Annex I).",
+    "innovation": "Innovation in education is encouraged rather than hindered: new kinds of providers, "
+    "flexible delivery, digital and open-standard credentials.",
+    "flexibility": "Flexibility for learners in choosing learning pathways: stacking, progression to "
+    "qualifications, validation of prior learning.",
+    "outcomes": "What happens to learners on the labour market after an award: employment, employment "
+    "gain, earnings and related jobs. Read every figure beside its coverage (OUT-5): only learners with an "
+    "employment observation count.",
+    "inclusion": "Whether micro-credentials reach adults, older and low-qualified learners and the "
+    "unemployed, and the gaps between groups in stacking and employment.",
+}
 
 UNIT_LABELS = {
     "count": "count",
@@ -70,11 +141,110 @@ def format_value(value: float | None, unit: str, flag: str | None = None) -> str
     return f"{value:,.0f}"
 
 
+def tile_value(value: float | None, unit: str, flag: str | None = None) -> str:
+    """A value short enough for a tile: as `format_value`, with the long units abbreviated."""
+    if flag in ("c", "z") or value is None:
+        return format_value(value, unit, flag)
+    if unit == "EUR/month":
+        return f"€{value:,.0f}"
+    if unit == "per 1,000":
+        return f"{value:.2f} ‰"
+    if unit == "months":
+        return f"{value:,.1f} mo"
+    return format_value(value, unit, flag)
+
+
+TILE_UNITS = {"EUR/month": "€ per month", "per 1,000": "‰ = per 1,000 residents", "months": "mo = months"}
+
+
 def format_growth(value: float | None, year: int | str) -> str | None:
     """The ADO-2 delta under the awards tile, e.g. "+12.5 % in 2024" (on 2023); None when not available."""
     if value is None:
         return None
     return f"{value:+.1f} % in {int(year)}"
+
+
+def format_delta(change: float | None, unit: str, year: int | str) -> str | None:
+    """A change on the previous year under a tile, e.g. "+1.2 pp in 2025"; None when not available.
+
+    Counts change in percent, shares in percentage points, other units in their own unit.
+    """
+    if change is None:
+        return None
+    digits = 2 if unit in ("ratio", "per 1,000") else 0 if unit == "EUR/month" else 1
+    if round(change, digits) == 0:  # no "-0.0": an unchanged figure reads as unchanged
+        zero = {2: "0.00", 0: "0", 1: "0.0"}[digits]
+        suffix = {
+            "count": "%",
+            "%": "pp",
+            "pp": "pp",
+            "ratio": "",
+            "per 1,000": "",
+            "EUR/month": "€/month",
+        }.get(unit, unit)
+        return f"{zero} {suffix} in {int(year)}".replace("  ", " ")
+    if unit in ("count", "%"):
+        suffix = "%" if unit == "count" else "pp"
+        return f"{change:+.1f} {suffix} in {int(year)}"
+    if unit == "pp":
+        return f"{change:+.1f} pp in {int(year)}"
+    if unit in ("ratio", "per 1,000"):
+        return f"{change:+.2f} in {int(year)}"
+    if unit == "EUR/month":
+        return f"{change:+,.0f} €/month in {int(year)}"
+    return f"{change:+,.1f} {unit} in {int(year)}"
+
+
+def flag_reason(indicator_id: str | None, flag: str | None, suppression: str | None = None) -> str:
+    """Why a cell carries no value, in words: which disclosure rule hid it, or why it does not apply."""
+    if flag == "z":
+        return NOT_APPLICABLE_REASON
+    if flag != "c":
+        return ""
+    if suppression == "secondary":
+        return SECONDARY_REASON
+    rules = disclosure()
+    ind = BY_ID.get(indicator_id or "")
+    if ind is None:
+        return f"suppressed: fewer than {rules.min_denominator} records behind the share"
+    if ind.kind == "quantile":
+        return f"suppressed: fewer than {rules.min_contributors} contributors"
+    if ind.kind == "gap":
+        return f"suppressed: one of the two groups has fewer than {rules.min_denominator} records"
+    if ind.people or ind.kind in ("count", "sum", "per_capita"):
+        return f"suppressed: fewer than {rules.min_people} people"
+    return f"suppressed: denominator below {rules.min_denominator}"
+
+
+def field_label(code: str) -> str:
+    name = FIELD_NAMES.get(code)
+    return f"{code} – {name}" if name else code
+
+
+def eqf_label(level: int | str) -> str:
+    return f"EQF {level}"
+
+
+def breakdown_value_label(by: str, value: str | None, region_names: dict[str, str] | None = None) -> str:
+    """How one cell of a breakdown is named on screen (the code stays in downloads beside it)."""
+    if value is None:
+        return "Unknown"
+    if value == "unknown":
+        return "Unknown / not stated"
+    if by == "country":
+        return country_label(value)
+    if by == "region":
+        name = (region_names or {}).get(value)
+        return f"{value} – {name}" if name else value
+    if by == "provider_type":
+        return provider_type_label(value)
+    if by == "field":
+        return field_label(value)
+    if by == "eqf_level":
+        return eqf_label(value)
+    if by in CODE_LABELS:
+        return CODE_LABELS[by].get(value, value.replace("_", " ").capitalize())
+    return value
 
 
 def country_label(code: str) -> str:

@@ -51,6 +51,7 @@ MARTS = (
     "mart_award_pair",
     "mart_pathway_event",
     "mart_outcome",
+    "mart_programme",
 )
 REFERENCE = Path(__file__).parent / "indicators" / "reference"
 AGE_BAND = """

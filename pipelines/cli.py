@@ -357,6 +357,68 @@ def docs(
         out.print(f"Wrote {target}")
 
 
+@app.command()
+def report(
+    provider: Annotated[str, typer.Option("--provider", "-p", help="Provider id, e.g. PRV-00104.")],
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path(
+        "data/reports"
+    ),
+    pdf: Annotated[bool, typer.Option(help="Also write a PDF (needs the fpdf2 library).")] = True,
+) -> None:
+    """Write the one-page institution report (HTML and PDF) of a provider's programmes against peers."""
+    from pipelines.programmes.report import write_report
+    from pipelines.warehouse import connect_readonly
+
+    con = connect_readonly(warehouse)
+    try:
+        written = write_report(con, provider, out_dir, pdf=pdf)
+    finally:
+        con.close()
+    for path in written:
+        out.print(f"Wrote {path}")
+    if pdf and len(written) == 1:
+        out.print("[yellow]No PDF:[/] install fpdf2 for one; the HTML report prints to PDF from a browser.")
+
+
+@app.command()
+def export(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder of public releases (one sub-folder and zip per version).")
+    ] = Path("data/releases"),
+    restricted: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the restricted release of pseudonymised learner-level tables (never by default)."
+        ),
+    ] = False,
+    restricted_out: Annotated[
+        Path, typer.Option(help="Folder of restricted releases, kept apart from the public ones.")
+    ] = Path("data/restricted_releases"),
+) -> None:
+    """Write a versioned, citable data release: Parquet + CSV, dictionary, datapackage.json, checksums."""
+    from pipelines.publish.release import export as run_export
+
+    with _progress() as progress:
+        task = progress.add_task("exporting", total=None)
+        releases = run_export(
+            warehouse,
+            out_dir,
+            restricted=restricted,
+            restricted_out=restricted_out,
+            on_step=lambda msg: progress.update(task, description=f"export: {msg}"),
+        )
+    for r in releases:
+        since = f"changes since {r.previous}" if r.previous else "first release in this folder"
+        out.print(
+            f"[bold green]Released[/] {r.access} {r.version} in {r.seconds:.1f} s: {len(r.files)} files, "
+            f"{sum(r.rows.values()):,} rows in {len(r.rows)} tables ({since})\n  folder {r.folder}\n"
+            f"  zip    {r.archive}",
+            highlight=False,
+        )
+
+
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "–"

@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.formatting import DIMENSION_LABELS, DIRECTION_LABELS, FLAG_MEANINGS, UNIT_LABELS
+from dashboard.formatting import (
+    DIMENSION_INTROS,
+    DIMENSION_LABELS,
+    DIRECTION_LABELS,
+    FLAG_MEANINGS,
+    UNIT_LABELS,
+)
 from pipelines.indicators.engine import MIN_CONTRIBUTORS, MIN_DENOMINATOR, MIN_PEOPLE
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, Indicator
-
-DIMENSION_INTROS = {
-    "adoption": "Volume and reach: how many micro-credentials are awarded, to how many learners, by how many "
-    "providers.",
-    "trust": "Trust in alternative credentials across education, the labour market and society: quality "
-    "assurance, verifiability, third-party checks.",
-    "transparency": "Transparency about learning outcomes: whether credential specifications state the "
-    "mandatory elements of the EU standard (Council Recommendation 2022/C 243/02, Annex I).",
-    "innovation": "Innovation in education is encouraged rather than hindered: new kinds of providers, "
-    "flexible delivery, digital and open-standard credentials.",
-    "flexibility": "Flexibility for learners in choosing learning pathways: stacking, progression to "
-    "qualifications, validation of prior learning.",
-}
 
 
 def _indicator(ind: Indicator) -> None:

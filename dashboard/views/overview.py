@@ -1,82 +1,80 @@
-"""Overview: one headline figure per dimension, the awards trend and every indicator for the filters."""
+"""Overview: a scorecard per success dimension and adoption, the trends, and every indicator for the view.
+
+Each scorecard shows the dimension's headline indicators for the filtered period, their change on the
+last year and their progress to a policy target, and links to the dimension's page.
+"""
 
 from __future__ import annotations
-
-import io
 
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
-from dashboard.filters import sidebar_filters
-from dashboard.formatting import (
-    DIMENSION_LABELS,
-    FLAG_MEANINGS,
-    format_growth,
-    format_value,
-    period_label,
+from dashboard import charts, exports
+from dashboard.dimension_page import (
+    Figures,
+    View,
+    chart_with_downloads,
+    figures,
+    footer,
+    row_of,
+    series_trend,
+    shown_rows,
+    start,
+    tile,
 )
-from pipelines.indicators.registry import DIMENSIONS, INDICATORS, Indicator
+from dashboard.filters import remember, show_page_notices, sync_query, url_flag
+from dashboard.formatting import DIMENSION_INTROS, DIMENSION_LABELS, FLAG_MEANINGS, flag_reason, format_value
+from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
 
-# One headline per dimension, as the registry marks them, in the order of DIMENSIONS.
-HEADLINES: tuple[Indicator, ...] = tuple(
-    sorted((i for i in INDICATORS if i.headline), key=lambda i: DIMENSIONS.index(i.dimension))
+# The headline indicators of each scorecard, the registry's headline first.
+SCORECARD: dict[str, tuple[str, ...]] = {
+    "adoption": ("ADO-1", "ADO-3", "ADO-5"),
+    "trust": ("TRU-1", "TRU-2", "TRU-4"),
+    "transparency": ("TRA-1", "TRA-2", "TRA-4"),
+    "innovation": ("INN-2", "INN-3", "INN-4"),
+    "flexibility": ("FLX-1", "FLX-3", "FLX-6"),
+    "outcomes": ("OUT-1b", "OUT-2", "OUT-5"),
+    "inclusion": ("INC-1a", "INC-2", "INC-4a"),
+}
+PAGES = {
+    "adoption": "views/adoption.py",
+    "trust": "views/trust.py",
+    "transparency": "views/transparency.py",
+    "innovation": "views/innovation.py",
+    "flexibility": "views/flexibility.py",
+    "outcomes": "views/outcomes.py",
+    "inclusion": "views/inclusion.py",
+}
+SUCCESS = ("trust", "transparency", "innovation", "flexibility")
+KEY_ALL, PARAM_ALL = "overview_all", "all"  # the table of every indicator: shown on demand (`?all=1`)
+SUCCESS_HEADLINES = tuple(
+    i.id for d in SUCCESS for i in INDICATORS if i.dimension == d and i.headline and i.unit == "%"
 )
-TILE_HEIGHT = 136  # px: tiles line up whether or not they carry a delta
-SUCCESS_HEADLINES = tuple(i.id for i in HEADLINES if i.dimension != "adoption" and i.unit == "%")
 
 
-def _row(frame: pl.DataFrame, indicator_id: str) -> dict | None:
-    rows = frame.filter(pl.col("indicator_id") == indicator_id).to_dicts()
-    return rows[0] if rows else None
-
-
-def _latest_growth(growth: pl.DataFrame) -> tuple[str | None, str]:
-    """ADO-2 of the latest year in the filtered period: a metric delta, or a note saying why there is none."""
-    if growth.is_empty():
-        return None, "growth n/a"
-    last = growth.sort("breakdown_value").row(-1, named=True)
-    delta = format_growth(last["value"], last["breakdown_value"])
-    if delta is None:
-        why = "suppressed (c)" if last["flag"] == "c" else "n/a"
-        return None, f"growth in {last['breakdown_value']}: {why}"
-    return delta, ""
-
-
-def _about_text(ind: Indicator) -> str:
-    text = (
-        f"{ind.definition}\n\n"
-        f"- **Numerator:** {ind.numerator_text}\n"
-        f"- **Denominator:** {ind.denominator_text or 'none (a count)'}\n"
-        f"- **Period:** {ind.period_basis}"
-    )
-    return text + (f"\n\n*Caveat:* {ind.caveats}" if ind.caveats else "")
-
-
-def _tile(ind: Indicator, row: dict | None, period: str, growth: tuple[str | None, str] | None) -> None:
-    """One headline: dimension, value with unit, what it measures and over which period."""
-    value = format_value(row["value"], ind.unit, row["flag"]) if row else format_value(None, ind.unit, "z")
-    st.metric(
-        label=DIMENSION_LABELS[ind.dimension],
-        value=value,
-        delta=growth[0] if growth else None,
-        help=f"{ind.id}: {ind.definition}",
-        border=True,
-        height=TILE_HEIGHT,
-    )
-    detail = f"**{ind.name}**  \n{ind.id} · {period}"
-    if growth and growth[1]:
-        detail += f" · {growth[1]}"
-    st.caption(detail)
-    with st.expander(":small[About this indicator]"):
-        st.markdown(_about_text(ind))
+def scorecard(view: View, dimension: str, figs: Figures) -> None:
+    with st.container(border=True):
+        head, body = st.columns([1, 3.2], gap="medium")
+        with head:
+            st.markdown(f"#### {DIMENSION_LABELS[dimension]}")
+            st.caption(DIMENSION_INTROS.get(dimension, ""))
+            st.page_link(
+                PAGES[dimension],
+                label="In detail",
+                icon=":material/arrow_forward:",
+            )
+        with body:
+            ids = SCORECARD[dimension]
+            for column, indicator_id in zip(st.columns(len(ids)), ids, strict=True):
+                with column:
+                    tile(get(indicator_id), figs, view)
 
 
 def _table(overall: pl.DataFrame) -> pl.DataFrame:
     """All indicators for the view, as published: suppressed cells blank, flags kept."""
     rows = []
     for ind in INDICATORS:
-        row = _row(overall, ind.id) or {"value": None, "numerator": None, "denominator": None, "flag": "z"}
+        row = row_of(overall, ind.id) or {"value": None, "numerator": None, "denominator": None, "flag": "z"}
         rows.append(
             {
                 "Dimension": DIMENSION_LABELS[ind.dimension],
@@ -92,8 +90,8 @@ def _table(overall: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema_overrides={"Numerator": pl.Float64, "Denominator": pl.Float64})
 
 
-def _download(overall: pl.DataFrame, view: str, build: dict[str, str]) -> bytes:
-    """The table as CSV with its metadata in columns, so the flags and filters travel with it."""
+def _download(overall: pl.DataFrame, view: View) -> bytes:
+    """Every indicator for the view, with its definition in columns and the view's metadata above."""
     meta = pl.DataFrame(
         [
             {
@@ -110,53 +108,82 @@ def _download(overall: pl.DataFrame, view: str, build: dict[str, str]) -> bytes:
         ]
     )
     out = meta.join(overall.drop("breakdown", "breakdown_value"), on="indicator_id", how="left").with_columns(
-        pl.lit(view).alias("filters"),
-        pl.lit(build.get("build_id", "")).alias("build_id"),
-        pl.lit(build.get("data_cutoff", "")).alias("data_cutoff"),
+        pl.struct("indicator_id", "flag", "suppression")
+        .map_elements(
+            lambda r: flag_reason(r["indicator_id"], r["flag"], r["suppression"]), return_dtype=pl.String
+        )
+        .alias("note"),
+        pl.lit(view.describe).alias("filters"),
+        pl.lit(view.build.get("build_id", "")).alias("build_id"),
+        pl.lit(view.build.get("data_cutoff", "")).alias("data_cutoff"),
     )
-    buffer = io.BytesIO()
-    out.write_csv(buffer)
-    return buffer.getvalue()
+    header = exports.metadata("All indicators", [], view.describe, view.query, view.build, view.page)
+    return exports.csv_bytes(out, header)
 
 
 def main() -> None:
-    wh = data.require_warehouse()
-    options = data.options(wh)
-    build = data.build_info(wh)
-
-    st.title("Micro-credentials at a glance")
-    st.caption(
-        "Headline indicators of the Microcredential Observatory: are micro-credentials trusted, "
-        "transparent, innovative and flexible? Figures follow the disclosure rules on the Methodology page."
+    view = start(
+        "Overview",
+        "Micro-credentials at a glance",
+        "Are micro-credentials trusted, transparent, innovative and flexible, and how widely are they "
+        "used? Headline indicators of the Microcredential Observatory; figures follow the disclosure rules "
+        "on the Methodology page.",
     )
-    state = sidebar_filters(options)
-    filters = state.to_filters(options)
-    view = state.describe()
+    ids = tuple(i for d in SCORECARD.values() for i in d)
+    figs = figures(view, ids)
 
-    if not options.years:
-        st.info("The warehouse holds no awards yet, so there is nothing to show.", icon=":material/info:")
-        st.stop()
-
-    overall = data.indicators(wh, None, "overall", filters)
-    yearly = data.indicators(wh, ("ADO-1", *SUCCESS_HEADLINES), "year", filters)
-    growth = data.indicators(wh, ("ADO-2",), "year", filters)
-
-    st.markdown(f"**Showing:** {view}")
-    st.subheader("Headline indicators")
-    period = period_label(state.year_from, state.year_to)
-    for column, ind in zip(st.columns(len(HEADLINES)), HEADLINES, strict=True):
-        with column:
-            _tile(ind, _row(overall, ind.id), period, _latest_growth(growth) if ind.id == "ADO-1" else None)
+    st.subheader("Scorecards")
+    st.caption(
+        "Value for the whole period under the filters; the change compares the latest year with data with "
+        "the year before (counts in %, shares in percentage points); the bar shows progress to the policy "
+        "target where one is set."
+    )
+    for dimension in DIMENSIONS:
+        if dimension in SCORECARD:
+            scorecard(view, dimension, figs)
 
     st.subheader("Trends")
-    left, right = st.columns(2)
+    yearly = view.indicators(("ADO-1",), "year")
+    growth = figs.growth if figs.growth is not None else view.indicators(("ADO-2",), "year")
+    left, right = st.columns(2, gap="large")
     with left:
-        st.altair_chart(charts.awards_trend(yearly, growth), width="stretch")
+        rows = shown_rows(pl.concat([yearly.filter(pl.col("indicator_id") == "ADO-1"), growth]), "year", view)
+        chart_with_downloads(
+            charts.awards_trend(yearly, growth),
+            rows,
+            "Awards issued per year (count)",
+            [get("ADO-1"), get("ADO-2")],
+            view,
+            "overview_awards",
+            caption="The change on the previous year (ADO-2) is in the tooltip and the CSV.",
+            drawn=rows.filter(pl.col("indicator_id") == "ADO-1"),
+        )
     with right:
-        st.altair_chart(charts.dimension_trends(yearly, SUCCESS_HEADLINES), width="stretch")
+        series_trend(
+            view,
+            {i: f"{DIMENSION_LABELS[get(i).dimension]} ({i})" for i in SUCCESS_HEADLINES},
+            "Success dimensions per year (%)",
+            "overview_dimensions",
+            caption="Headline share of each dimension, by its own period basis.",
+        )
 
     st.subheader("All indicators")
-    st.caption(f"{view}. Values for the whole period; rates in percent.")
+    url_flag(KEY_ALL, PARAM_ALL, "table option")
+    show_all = st.toggle(
+        f"Show all {len(INDICATORS)} indicators for this view",
+        key=KEY_ALL,
+        on_change=remember,
+        args=(KEY_ALL,),
+        help="Every indicator for the filters, as published; each dimension page lists its own.",
+    )
+    view.extra_query = {PARAM_ALL: "1"} if show_all else {}
+    sync_query(view.extra_query, (PARAM_ALL,))
+    show_page_notices()
+    if not show_all:
+        footer(view)
+        return
+    overall = view.indicators(tuple(i.id for i in INDICATORS), "overall")
+    st.caption(f"{view.describe}. Values for the whole period; rates in percent.")
     st.dataframe(
         _table(overall),
         hide_index=True,
@@ -177,21 +204,14 @@ def main() -> None:
     st.caption(" · ".join(f"**{flag}** = {meaning}" for flag, meaning in FLAG_MEANINGS.items()))
     st.download_button(
         "Download this table (CSV with definitions and flags)",
-        data=_download(overall, view, build),
+        data=_download(overall, view),
         file_name="mco_indicators.csv",
         mime="text/csv",
         icon=":material/download:",
+        key="csv_all_indicators",
+        on_click="ignore",
     )
-
-    st.divider()
-    if build:
-        st.caption(
-            f"Build `{build.get('build_id', 'unknown')}` · built {build.get('built_at', 'unknown')} · "
-            f"data cut-off {build.get('data_cutoff', 'unknown')} · source: Microcredential Observatory "
-            "warehouse"
-        )
-    else:
-        st.caption("Build information is not available in this warehouse.")
+    footer(view)
 
 
 main()

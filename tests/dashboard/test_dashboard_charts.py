@@ -1,10 +1,14 @@
-"""Chart builders produce valid Vega-Lite, with suppressed values as gaps rather than zeros."""
+"""Chart builders produce valid Vega-Lite; a suppressed value is never drawn as a zero, and it is flagged.
+
+The policy pages' charts take "shown" rows (label, value, value_text, flag, note, …): the flagged cells
+must reach the chart as a flag mark with its reason, never as a bar, dot or line point.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
-from dashboard.charts import awards_trend, dimension_trends
+from dashboard.charts import awards_trend, comparison, small_multiples, trend
 
 
 def rows(indicator_id: str, values: dict[str, tuple[float | None, str | None]]) -> pl.DataFrame:
@@ -35,17 +39,87 @@ def test_awards_trend_has_unit_tooltips_and_growth():
     ]
 
 
-def test_dimension_trends_leave_suppressed_years_empty():
-    frame = pl.concat(
-        [
-            rows("TRU-1", {"2023": (40.0, None), "2024": (None, "c")}),
-            rows("FLX-1", {"2023": (80.0, None), "2024": (None, "z")}),
-        ]
+def shown(values: dict[str, tuple[float | None, str | None]], series: str | None = None) -> pl.DataFrame:
+    """Rows as dimension_page.shown_rows makes them (with the chart's column names)."""
+    notes = {"c": "suppressed: denominator below 20", "z": "not applicable", None: ""}
+    frame = pl.DataFrame(
+        {
+            "indicator_id": ["TRU-1"] * len(values),
+            "label": list(values),
+            "year": list(values),
+            "value": [v for v, _ in values.values()],
+            "value_text": ["x"] * len(values),
+            "numerator": [None] * len(values),
+            "denominator": [None] * len(values),
+            "flag": [f for _, f in values.values()],
+            "note": [notes[f] for _, f in values.values()],
+        },
+        schema_overrides={"value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64},
     )
-    spec = dimension_trends(frame, ("TRU-1", "FLX-1")).to_dict()
-    data = next(iter(spec["datasets"].values()))
-    by_key = {(d["series"], d["year"]): d for d in data}
-    assert by_key[("Trust (TRU-1)", "2024")]["percent"] is None
-    assert by_key[("Trust (TRU-1)", "2024")]["note"] == "suppressed (c)"
-    assert by_key[("Flexibility (FLX-1)", "2023")]["percent"] == 80.0
-    assert "(%)" in spec["title"]["text"]
+    return frame.with_columns(pl.lit(series).alias("series")) if series else frame
+
+
+def layers_with_data(spec: dict) -> list[tuple[dict, list[dict]]]:
+    """Each layer with the rows it draws (its own data, else the chart's, after its filter)."""
+    datasets = spec["datasets"]
+    top = datasets[spec["data"]["name"]] if "data" in spec else []
+    out = []
+    for layer in spec["layer"]:
+        rows = datasets[layer["data"]["name"]] if "data" in layer else top
+        for step in layer.get("transform", []):
+            if step.get("filter") == "datum.flag == ''":
+                rows = [r for r in rows if r["flag"] == ""]
+            elif step.get("filter") == "datum.flag != ''":
+                rows = [r for r in rows if r["flag"] != ""]
+        out.append((layer, rows))
+    return out
+
+
+def test_trend_draws_flagged_years_as_their_flag_not_as_values():
+    frame = shown({"2022": (40.0, None), "2023": (None, "c"), "2024": (None, "z")})
+    spec = trend(frame, "Quality-assured share per year (%)", "all", "%").to_dict()
+    assert spec["title"]["text"].endswith("(%)")
+    drawn = layers_with_data(spec)
+    values = [(layer["mark"]["type"], [r["year"] for r in rows]) for layer, rows in drawn]
+    assert ("point", ["2022"]) in values
+    line = next(layer for layer, _ in drawn if layer["mark"]["type"] == "line")
+    assert line["mark"]["invalid"] == "break-paths-filter-domains"  # a gap, not a bridge, and never a 0
+    line_rows = next(rows for layer, rows in drawn if layer["mark"]["type"] == "line")
+    assert [r["value"] for r in line_rows if r["flag"]] == [None, None]
+    text = [rows for layer, rows in drawn if layer["mark"]["type"] == "text"]
+    assert len(text) == 1
+    assert {(r["year"], r["flag"]) for r in text[0]} == {("2023", "c"), ("2024", "z")}
+    assert any("denominator below 20" in r["note"] for r in text[0])
+
+
+def test_series_trend_names_the_flagged_series_in_the_tooltip():
+    frame = pl.concat(
+        [shown({"2023": (10.0, None), "2024": (None, "c")}, "A"), shown({"2023": (5.0, None)}, "B")]
+    )
+    spec = trend(frame, "Two series (%)", "all", "%", series=True).to_dict()
+    text = [rows for layer, rows in layers_with_data(spec) if layer["mark"]["type"] == "text"][0]
+    assert [(r["year"], r["flag"]) for r in text] == [("2024", "c")]
+    assert text[0]["note"].startswith("A: ")
+
+
+def test_comparison_keeps_flagged_categories_on_the_axis_with_their_flag():
+    frame = shown({"NL": (40.0, None), "DE": (55.0, None), "LU": (None, "c")})
+    spec = comparison(frame, "By country (%)", "all", "%", "Country", reference=(45.0, "All")).to_dict()
+    drawn = layers_with_data(spec)
+    points = [rows for layer, rows in drawn if layer["mark"]["type"] == "point"][0]
+    assert sorted(r["label"] for r in points) == ["DE", "NL"]
+    flags = [rows for layer, rows in drawn if layer["mark"]["type"] == "text"][0]
+    assert [r["label"] for r in flags] == ["LU"]
+    assert drawn[0][0]["encoding"]["y"]["sort"] == ["DE", "NL", "LU"]  # largest first, flagged last
+    rules = [layer for layer, _ in drawn if layer["mark"]["type"] == "rule"]
+    assert rules and rules[0]["encoding"]["x"]["datum"] == 45.0
+
+
+def test_small_multiples_facet_by_country_without_repeating_the_data():
+    frame = shown({"2023": (40.0, None), "2024": (None, "c")}).with_columns(
+        pl.lit("NL – Netherlands").alias("country_label")
+    )
+    frame = pl.concat([frame, frame.with_columns(pl.lit("DE – Germany").alias("country_label"))])
+    spec = small_multiples(frame, "Per country (%)", "all", "%").to_dict()
+    assert spec["facet"]["field"] == "country_label"
+    assert "data" not in spec["spec"]  # the facet splits one dataset; a layer with its own would repeat

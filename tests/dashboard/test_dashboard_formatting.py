@@ -38,3 +38,48 @@ def test_labels():
     assert period_label(2019, 2025) == "2019–2025"
     assert period_label(2022, 2022) == "2022"
     assert period_label(None, None) == "all years"
+
+
+def test_change_on_last_year_reads_in_the_indicators_unit():
+    from dashboard.formatting import format_delta
+
+    assert format_delta(12.34, "count", 2025) == "+12.3 % in 2025"
+    assert format_delta(-1.26, "%", "2024") == "-1.3 pp in 2024"
+    assert format_delta(-0.04, "%", 2024) == "0.0 pp in 2024"  # never "-0.0"
+    assert format_delta(0.031, "ratio", 2024) == "+0.03 in 2024"
+    assert format_delta(-23.4, "EUR/month", 2024) == "-23 €/month in 2024"
+    assert format_delta(None, "%", 2024) is None
+
+
+def test_tile_values_abbreviate_long_units_but_never_hide_a_flag():
+    from dashboard.formatting import tile_value
+
+    assert tile_value(2906.4, "EUR/month") == "€2,906"
+    assert tile_value(0.5912, "per 1,000") == "0.59 ‰"
+    assert tile_value(7.25, "months") == "7.2 mo"
+    assert tile_value(39.14, "%") == "39.1 %"
+    assert tile_value(None, "EUR/month", "c") == "suppressed (c)"
+    assert tile_value(0.0, "months", "z") == "n/a"
+
+
+def test_flag_reasons_name_the_rule():
+    from dashboard.formatting import flag_reason
+
+    assert flag_reason("TRU-1", "c", "primary") == "suppressed: denominator below 20"
+    assert flag_reason("ADO-3", "c", "primary") == "suppressed: fewer than 10 people"
+    assert flag_reason("OUT-3md", "c", "primary") == "suppressed: fewer than 10 contributors"
+    assert "recovered by subtraction" in flag_reason("TRU-1", "c", "secondary")
+    assert flag_reason("TRU-4", "z").startswith("not applicable")
+    assert flag_reason("TRU-4", None) == ""
+
+
+def test_breakdown_values_are_named():
+    from dashboard.formatting import breakdown_value_label
+
+    assert breakdown_value_label("country", "NL") == "NL – Netherlands"
+    assert breakdown_value_label("region", "NL32", {"NL32": "Noord-Holland"}) == "NL32 – Noord-Holland"
+    assert breakdown_value_label("field", "06") == "06 – Information and communication technologies"
+    assert breakdown_value_label("eqf_level", "5") == "EQF 5"
+    assert breakdown_value_label("sex", "F") == "Women"
+    assert breakdown_value_label("format", "digital_badge") == "Digital badge"
+    assert breakdown_value_label("age_band", "unknown") == "Unknown / not stated"

@@ -149,3 +149,70 @@ def test_full_range_means_no_period_filter_like_the_cli():
     assert DEFAULT.to_filters(OPTIONS) == Filters()
     assert FilterState(2020, 2025, ("NL",)).to_filters(OPTIONS) == Filters(2020, None, ("NL",), ())
     assert FilterState(2020, 2023).to_filters(OPTIONS) == Filters(2020, 2023)
+
+
+# --- Region, ISCED-F field and EQF level ------------------------------------------------------------
+
+FULL = Options(
+    years=(2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025),
+    countries=("DE", "ES", "NL"),
+    provider_types=("employer", "higher_education", "vet"),
+    regions=("DE21", "NL32", "NL33"),
+    fields=("04", "06", "10"),
+    eqf_levels=(4, 5, 6),
+    region_names=(("NL32", "Noord-Holland"),),
+)
+
+
+def test_region_field_and_eqf_are_read_and_normalised():
+    state, notices = parse_query({"region": "nl33,NL32", "field": "6,10", "eqf": "EQF5,4"}, FULL)
+    assert notices == []
+    assert (state.regions, state.fields, state.eqf_levels) == (("NL32", "NL33"), ("06", "10"), (4, 5))
+    assert state.to_filters(FULL) == Filters(regions=("NL32", "NL33"), fields=("06", "10"), eqf_levels=(4, 5))
+
+
+@pytest.mark.parametrize(
+    ("params", "what"),
+    [
+        ({"region": "XX11"}, "region"),
+        ({"field": "99"}, "field"),
+        ({"field": "06' or '1'='1"}, "field"),
+        ({"eqf": "9"}, "EQF level"),
+        ({"eqf": "5;drop table mart_award"}, "EQF level"),
+        ({"eqf": "99999999999999999999999"}, "EQF level"),
+        ({"region": "NL32" * 200}, "region"),
+    ],
+)
+def test_bad_region_field_or_eqf_falls_back_to_all_with_a_notice(params, what):
+    state, notices = parse_query(params, FULL)
+    assert state == FilterState(2018, 2025)
+    assert len(notices) == 1 and what in notices[0] and len(notices[0]) < 200
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        FilterState(2020, 2024, ("NL",), (), ("NL32",), ("06",), (5, 6)),
+        FilterState(2018, 2025, (), ("vet",), (), ("04", "10"), ()),
+        FilterState(2025, 2025, (), (), ("DE21", "NL33"), (), (4,)),
+    ],
+)
+def test_query_string_round_trip_with_every_filter(state):
+    assert parse_query(to_query(state, FULL), FULL) == (state, [])
+
+
+def test_the_view_names_only_the_filters_that_narrow_it():
+    assert FilterState(2018, 2025).describe() == "2018–2025 · all countries · all provider types"
+    text = FilterState(2020, 2021, ("NL",), (), ("NL32",), ("06",), (5,)).describe()
+    assert text == "2020–2021 · NL · all provider types · region NL32 · field 06 · EQF 5"
+    assert FULL.region_label("NL32") == "NL32 – Noord-Holland" and FULL.region_label("NL33") == "NL33"
+
+
+def test_page_choices_from_the_url():
+    from dashboard.filters import parse_choice
+
+    allowed = ("TRU-1", "TRU-4")
+    assert parse_choice({}, "ind", allowed, "TRU-1", "indicator") == ("TRU-1", [])
+    assert parse_choice({"ind": "tru-4"}, "ind", allowed, "TRU-1", "indicator") == ("TRU-4", [])
+    value, notices = parse_choice({"ind": "TRU-4'; drop table x"}, "ind", allowed, "TRU-1", "indicator")
+    assert value == "TRU-1" and len(notices) == 1 and notices[0].count("`") == 2

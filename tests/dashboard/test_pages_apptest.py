@@ -1,7 +1,9 @@
-"""Every dashboard page runs without an exception, and the headline tiles show what the CLI publishes.
+"""The Overview and Methodology pages run without an exception, and every scorecard tile shows what the
+CLI publishes.
 
 The CLI (`mco indicators --json`) is the oracle: both read the same warehouse through the same engine,
 so a tile that differs from it means the dashboard filtered, formatted or suppressed differently.
+The dimension pages are tested in test_policy_pages_apptest.py.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 TIMEOUT = 30
 HEADLINES = [i.id for i in sorted(INDICATORS, key=lambda i: DIMENSIONS.index(i.dimension)) if i.headline]
+# The Overview's scorecards (one per dimension, three headline indicators each), in page order.
+SCORECARD = (
+    *("ADO-1", "ADO-3", "ADO-5"),
+    *("TRU-1", "TRU-2", "TRU-4"),
+    *("TRA-1", "TRA-2", "TRA-4"),
+    *("INN-2", "INN-3", "INN-4"),
+    *("FLX-1", "FLX-3", "FLX-6"),
+    *("OUT-1b", "OUT-2", "OUT-5"),
+    *("INC-1a", "INC-2", "INC-4a"),
+)
 
 
 @pytest.fixture
@@ -36,7 +48,9 @@ def cli(warehouse: Path, *args: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def cli_args(year_from=None, year_to=None, countries=(), ptypes=()) -> list[str]:
+def cli_args(
+    year_from=None, year_to=None, countries=(), ptypes=(), regions=(), fields=(), eqf=()
+) -> list[str]:
     args = []
     if year_from is not None:
         args += ["--year-from", str(year_from)]
@@ -46,6 +60,12 @@ def cli_args(year_from=None, year_to=None, countries=(), ptypes=()) -> list[str]
         args += ["--country", country]
     for ptype in ptypes:
         args += ["--provider-type", ptype]
+    for region in regions:
+        args += ["--region", region]
+    for field in fields:
+        args += ["--field", field]
+    for level in eqf:
+        args += ["--eqf-level", str(level)]
     return args
 
 
@@ -55,12 +75,20 @@ def shown(value: float | None, unit: str, flag: str | None) -> str:
         return "suppressed (c)"
     if flag == "z" or value is None:
         return "n/a"
-    return {"%": f"{value:.1f} %", "ratio": f"{value:.2f}"}.get(unit, f"{value:,.0f}")
+    return {
+        "%": f"{value:.1f} %",
+        "pp": f"{value:+.1f} pp",
+        "ratio": f"{value:.2f}",
+        "per 1,000": f"{value:.2f} ‰",
+        "EUR/month": f"€{value:,.0f}",
+        "months": f"{value:,.1f} mo",
+        "ECTS": f"{value:,.1f} ECTS",
+    }.get(unit, f"{value:,.0f}")
 
 
-def expected_tiles(warehouse: Path, args: list[str]) -> dict[str, str]:
+def expected_tiles(warehouse: Path, args: list[str], ids=SCORECARD) -> dict[str, str]:
     rows = {r["indicator_id"]: r for r in cli(warehouse, *args)}
-    return {i: shown(rows[i]["value"], get(i).unit, rows[i]["flag"]) for i in HEADLINES}
+    return {i: shown(rows[i]["value"], get(i).unit, rows[i]["flag"]) for i in ids}
 
 
 def expected_growth(warehouse: Path, args: list[str]) -> str:
@@ -100,12 +128,39 @@ def busiest_slice(warehouse: Path) -> tuple[list[int], str, str]:
 
 def test_overview_without_filters_matches_the_cli(warehouse: Path):
     at = run()
+    assert list(tiles(at)) == list(SCORECARD)
+    assert set(HEADLINES) <= set(SCORECARD)
     assert tiles(at) == expected_tiles(warehouse, [])
     assert at.metric[0].delta == expected_growth(warehouse, [])
     assert at.query_params == {}
     assert not at.warning
     assert any("data cut-off" in c.value for c in at.caption)
+    assert not at.dataframe  # the table of every indicator is shown on demand
+    at.toggle(key="overview_all").set_value(True).run()
+    assert at.query_params == {"all": "1"}
     assert len(at.dataframe) == 1 and at.dataframe[0].value.shape[0] == len(INDICATORS)
+
+
+def test_the_table_of_every_indicator_opens_from_a_link_and_matches_the_cli(warehouse: Path):
+    _, country, _ = busiest_slice(warehouse)
+    at = run({"all": "1", "country": country})
+    table = at.dataframe[0].value
+    truth = {r["indicator_id"]: r for r in cli(warehouse, *cli_args(countries=[country]))}
+    assert list(table["ID"]) == [i.id for i in INDICATORS]
+    for ind_id, value, flag in zip(table["ID"], table["Value"], table["Flag"], strict=True):
+        assert flag == (truth[ind_id]["flag"] or "")
+        assert value == in_table(truth[ind_id]["value"], get(ind_id).unit, truth[ind_id]["flag"]), ind_id
+
+
+def in_table(value: float | None, unit: str, flag: str | None) -> str:
+    """How a value reads in a table, where units are written out in full."""
+    if flag in ("c", "z") or value is None:
+        return shown(value, unit, flag)
+    return {
+        "per 1,000": f"{value:.2f} per 1,000",
+        "EUR/month": f"€{value:,.0f}/month",
+        "months": f"{value:,.1f} months",
+    }.get(unit) or shown(value, unit, flag)
 
 
 def test_overview_with_filters_from_the_url_matches_the_cli(warehouse: Path):
@@ -119,6 +174,19 @@ def test_overview_with_filters_from_the_url_matches_the_cli(warehouse: Path):
     assert at.query_params == {"from": str(year_from), "to": str(year_to), "country": country, "ptype": ptype}
     assert not at.warning
     assert tiles(at)["ADO-1"] not in ("n/a", "0")
+
+
+def test_overview_with_region_field_and_eqf_from_the_url_matches_the_cli(warehouse: Path):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        region, field, level = con.execute(
+            "select region_code, isced_f_broad, eqf_level from mart_award where region_code is not null "
+            "and isced_f_broad is not null and eqf_level is not null "
+            "group by all order by count(*) desc limit 1"
+        ).fetchone()
+    at = run({"region": region.lower(), "field": str(int(field)), "eqf": f"EQF{level}"})
+    assert not at.warning  # lower case, an unpadded field and "EQF5" are all understood
+    assert at.query_params == {"region": region, "field": field, "eqf": str(level)}
+    assert tiles(at) == expected_tiles(warehouse, cli_args(regions=[region], fields=[field], eqf=[level]))
 
 
 def test_suppressed_headline_reads_suppressed_not_zero(warehouse: Path):
@@ -141,6 +209,23 @@ def test_hostile_query_string_falls_back_to_the_default_view_with_a_notice(wareh
     assert len(at.warning) == 3
     assert tiles(at) == expected_tiles(warehouse, [])
     assert at.query_params == {}  # the URL is rewritten to the view actually shown
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"region": "XX99", "field": "99", "eqf": "9"},  # codes the warehouse does not know
+        {"region": "NL32' or 1=1 --", "field": "06;drop table mart_award", "eqf": "5 union select 1"},
+        {"region": "A" * 5000, "field": "0" * 400, "eqf": "9" * 400},  # huge values
+        {"eqf": "-1", "field": "", "region": "\u0000"},
+    ],
+)
+def test_hostile_region_field_and_eqf_give_the_default_view_with_notices(warehouse: Path, query):
+    at = run(query)
+    assert at.warning, "a bad value must be reported"
+    assert all(len(w.value) < 200 for w in at.warning)
+    assert tiles(at) == expected_tiles(warehouse, [])
+    assert at.query_params == {}
 
 
 def test_changing_a_filter_updates_the_url_and_the_figures(warehouse: Path):

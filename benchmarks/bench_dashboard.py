@@ -1,0 +1,249 @@
+"""Benchmark the policy dashboard in a real headless browser: page loads and filter changes, per page.
+
+python benchmarks/bench_dashboard.py --warehouse /tmp/pd-medium.duckdb [--rounds 3] [--json out.json]
+
+Starts `streamlit run dashboard/app.py` on the warehouse, drives Debian's Chromium with Playwright and,
+for every page, measures
+  - cold load: the first visit after the server started (caches empty), from navigation (`goto`) until
+    the page is fully rendered: the script run finished, nothing stale, every chart drawn;
+  - navigation: clicking the page in the menu (the way a visitor moves between pages; median);
+  - warm load: the same as cold, for a new visitor once the caches hold the page (median of --rounds);
+  - filter change: choosing a country in the sidebar on the loaded page, until the new figures are fully
+    rendered (first use of that filter, so the engine computes it: median over --rounds countries).
+Targets (issue 6): a page within 2 s of navigation, a filter change within 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [  # url path, heading, navigation title
+    ("", "Micro-credentials at a glance", "Overview"),
+    ("adoption", "Adoption", "Adoption"),
+    ("trust", "Trust", "Trust"),
+    ("transparency", "Transparency", "Transparency"),
+    ("innovation", "Innovation", "Innovation"),
+    ("flexibility", "Flexibility", "Flexibility"),
+    ("outcomes", "Labour-market outcomes", "Labour-market outcomes"),
+    ("inclusion", "Inclusion", "Inclusion"),
+    ("data_quality", "Data quality", "Data quality"),
+    ("methodology", "Methodology", "Methodology"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+# Rendered: no script running, nothing stale or still a skeleton, at least `n` charts, every chart
+# drawn, and the page's elements unchanged since the previous poll (POLL_MS earlier), so a page whose
+# run has not sent its last elements yet does not count as rendered.
+POLL_MS = 50
+RENDERED = """(n) => {
+    const busy = document.querySelector(
+        '[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]');
+    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    const drawn = charts.filter(c => c.querySelector('svg.marks, canvas')).length;
+    const shape = document.querySelectorAll('[data-testid="stElementContainer"]').length + ':' + drawn;
+    const stable = window.__mcoShape === shape;
+    window.__mcoShape = shape;
+    return !busy && stable && charts.length >= n && drawn === charts.length;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(warehouse: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "MCO_WAREHOUSE": str(warehouse)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"streamlit exited:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("streamlit did not start within 90 s")
+
+
+def wait_rendered(page, charts: int, timeout: float = 60_000) -> None:
+    page.evaluate("() => { window.__mcoShape = null; }")
+    page.wait_for_function(RENDERED, arg=charts, timeout=timeout, polling=POLL_MS)
+
+
+def load(page, url: str, heading: str, charts: int) -> float:
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+    wait_rendered(page, charts)
+    return time.perf_counter() - start - POLL_MS / 1000  # the last poll only confirmed stability
+
+
+def navigate(page, title: str, heading: str, charts: int) -> float:
+    """Follow the navigation link to a page (in the menu of pages that did not fit, if there); seconds
+    from the click until the page is fully rendered."""
+    link = page.get_by_role("link", name=title, exact=True).locator("visible=true")
+    if not link.count():
+        page.get_by_text(re.compile(r"^\d+ more$")).locator("visible=true").first.click()
+        link = page.get_by_role("menuitem", name=title, exact=True)
+        link.first.wait_for(timeout=10_000)
+    start = time.perf_counter()
+    link.first.click()
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+    wait_rendered(page, charts)
+    return time.perf_counter() - start - POLL_MS / 1000
+
+
+def change_country(page, code: str, charts: int) -> float:
+    """Pick a country in the sidebar's country filter; seconds until the new view is fully rendered."""
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+    option = page.locator('[role="option"]', has_text=re.compile(rf"^{code}\b")).first
+    option.wait_for(timeout=10_000)
+    start = time.perf_counter()
+    option.click()
+    page.wait_for_url(re.compile(rf"country={code}"), timeout=30_000)
+    page.get_by_text(re.compile(rf"· {code} ·")).first.wait_for(timeout=30_000)
+    wait_rendered(page, charts)
+    seconds = time.perf_counter() - start - POLL_MS / 1000
+    page.keyboard.press("Escape")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=3, help="warm loads and filter changes per page")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    with duckdb.connect(str(args.warehouse), read_only=True) as con:
+        awards = con.execute("select count(*) from mart_award").fetchone()[0]
+        countries = [
+            r[0]
+            for r in con.execute(
+                "select country_code from mart_award group by 1 order by count(*) desc"
+            ).fetchall()
+        ]
+    chromium = os.environ.get("MCO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    port = free_port()
+    log = Path("/tmp") / f"bench_dashboard_{port}.log"
+    server = start_server(args.warehouse.resolve(), port, log)
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                # the browser's own first start (fonts, JS bundle) is not the dashboard's: warm it up
+                warm = browser.new_page()
+                warm.goto(f"{base}/methodology", wait_until="load")
+                warm.wait_for_selector("h1:has-text('Methodology')", timeout=60_000)
+                warm.close()
+                charts_on: dict[str, int] = {}
+                for path, heading, _ in PAGES:
+                    url = f"{base}/{path}"
+                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                    cold = load(page, url, heading, 0)
+                    charts_on[path] = page.locator('[data-testid="stVegaLiteChart"]').count()
+                    page.close()
+                    results.append(
+                        {"page": path or "overview", "charts": charts_on[path], "cold_load_s": cold}
+                    )
+                navigations: dict[str, list[float]] = {path: [] for path, _, _ in PAGES}
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                load(page, f"{base}/methodology", "Methodology", 0)
+                for _ in range(args.rounds):
+                    for path, heading, title in PAGES:
+                        navigations[path].append(navigate(page, title, heading, charts_on[path]))
+                page.close()
+                for result, (path, heading, _) in zip(results, PAGES, strict=True):
+                    url = f"{base}/{path}"
+                    charts = charts_on[path]
+                    warm_loads = []
+                    for _ in range(args.rounds):
+                        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                        warm_loads.append(load(page, url, heading, charts))
+                        page.close()
+                    changes = []
+                    if path not in ("data_quality", "methodology"):  # pages without the filters
+                        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                        load(page, url, heading, charts)
+                        for code in countries[: args.rounds]:
+                            changes.append(change_country(page, code, charts))
+                            page.goto(url, wait_until="commit")  # back to no filter for the next one
+                            page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+                            wait_rendered(page, charts)
+                        page.close()
+                    result.update(
+                        {
+                            "cold_load_s": round(result["cold_load_s"], 3),
+                            "navigation_s": round(statistics.median(navigations[path]), 3),
+                            "navigation_max_s": round(max(navigations[path]), 3),
+                            "warm_load_s": round(statistics.median(warm_loads), 3),
+                            "filter_change_s": round(statistics.median(changes), 3) if changes else None,
+                            "filter_change_max_s": round(max(changes), 3) if changes else None,
+                        }
+                    )
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    print(f"warehouse {args.warehouse} ({awards:,} awards), {os.cpu_count()} CPU(s), {args.rounds} round(s)")
+    print("seconds until fully rendered; navigation = clicking the page in the menu (median, max);")
+    print("load = opening the page's link in a new tab (cold: first visit after start; warm: median);")
+    print("filter = choosing a country in the sidebar (first use of that filter: median, max)")
+    head = ("page", "charts", "navigation", "max", "cold load", "warm load", "filter", "max")
+    print(
+        f"{head[0]:<14}{head[1]:>7}{head[2]:>12}{head[3]:>7}{head[4]:>11}{head[5]:>11}{head[6]:>9}{head[7]:>7}"
+    )
+    for r in results:
+        change = "" if r["filter_change_s"] is None else f"{r['filter_change_s']:.2f}"
+        change_max = "" if r["filter_change_max_s"] is None else f"{r['filter_change_max_s']:.2f}"
+        print(
+            f"{r['page']:<14}{r['charts']:>7}{r['navigation_s']:>12.2f}{r['navigation_max_s']:>7.2f}"
+            f"{r['cold_load_s']:>11.2f}{r['warm_load_s']:>11.2f}{change:>9}{change_max:>7}"
+        )
+    slow = [r["page"] for r in results if r["navigation_s"] > 2.0]
+    slow_loads = [r["page"] for r in results if r["warm_load_s"] > 2.0]
+    slow_filters = [r["page"] for r in results if (r["filter_change_s"] or 0) > 1.0]
+
+    def verdict(pages: list[str]) -> str:
+        return "met" if not pages else "missed on " + ", ".join(pages)
+
+    print(f"target page within 2 s of navigation: {verdict(slow)} (opening a link: {verdict(slow_loads)})")
+    print(f"target filter change within 1 s: {verdict(slow_filters)}")
+    if args.json:
+        args.json.write_text(json.dumps({"awards": awards, "pages": results}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,830 @@
+"""Building blocks of the policy pages: header, KPI tiles, charts with downloads, "about" texts.
+
+A dimension page (Adoption, Trust, …) is a `PageSpec` plus, at most, a few extra sections: `render`
+draws the header and filters, one tile per key indicator (value for the view, change on the last year,
+progress to its target, coverage), an explorer for one indicator (by year, compared across countries,
+regions or another breakdown, and per country over time), and the table of all the dimension's
+indicators. Every chart comes with its data as CSV (with a metadata header) and as PNG or SVG.
+
+Figures are the published ones (`data.indicators`: the public cube without filters, the engine with),
+so a tile equals `mco indicators --json` for the same filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, exports
+from dashboard.filters import (
+    FilterState,
+    Options,
+    remember,
+    show_page_notices,
+    sidebar_filters,
+    sync_query,
+    to_query,
+    url_choice,
+)
+from dashboard.formatting import (
+    BREAKDOWN_LABELS,
+    BREAKDOWN_NOUNS,
+    DIMENSION_INTROS,
+    DIMENSION_LABELS,
+    DIRECTION_LABELS,
+    FLAG_MEANINGS,
+    TILE_UNITS,
+    UNIT_LABELS,
+    breakdown_value_label,
+    flag_reason,
+    format_delta,
+    format_growth,
+    format_value,
+    period_label,
+    tile_value,
+)
+from pipelines.indicators.engine import MIN_CONTRIBUTORS, MIN_DENOMINATOR, MIN_PEOPLE, Filters
+from pipelines.indicators.registry import INDICATORS, Indicator, get
+
+# Breakdowns a page may compare by, in the order offered (provider is the programmes page's business).
+COMPARE_BY = (
+    "country",
+    "region",
+    "provider_type",
+    "field",
+    "eqf_level",
+    "format",
+    "participation_form",
+    "purpose",
+    "sex",
+    "age_band",
+)
+PARAM_INDICATOR, PARAM_BY = "ind", "by"
+TILES_PER_ROW = 4
+BASE_NOUNS = {
+    "awards": "awards",
+    "specs": "specifications on offer",
+    "launches": "credentials launched",
+    "learners": "learners",
+    "stackers": "learners with a stackable award",
+    "pairs": "consecutive award pairs",
+    "events": "pathway events",
+    "outcomes": "employment observations",
+}
+# Indicators whose denominator is a multiple of their base's records (TRA-2: nine elements per spec).
+DENOMINATOR_PER_RECORD = {"TRA-2": 9}
+COVERAGE_ID = "OUT-5"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """What makes one dimension page: its indicators, which are tiles, which one the explorer opens on."""
+
+    dimension: str
+    title: str
+    tiles: tuple[str, ...]
+    default: str
+    intro: str = ""
+    coverage_beside: bool = False  # show OUT-5 (outcome coverage) beside every figure
+    explorer_ids: tuple[str, ...] = ()  # the explorer's choices; default: every indicator of the dimension
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return tuple(i.id for i in INDICATORS if i.dimension == self.dimension)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.explorer_ids or self.indicators
+
+
+@dataclass
+class View:
+    """One run of a page: the warehouse, what the user chose, and how to describe and link it."""
+
+    wh: data.Warehouse
+    options: Options
+    state: FilterState
+    filters: Filters
+    build: dict[str, str]
+    page: str
+    extra_query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def describe(self) -> str:
+        return self.state.describe()
+
+    @property
+    def period(self) -> str:
+        return period_label(self.state.year_from, self.state.year_to)
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {**to_query(self.state, self.options), **self.extra_query}
+
+    @property
+    def region_names(self) -> dict[str, str]:
+        return dict(self.options.region_names)
+
+    def indicators(self, ids: Iterable[str], by: str) -> pl.DataFrame:
+        return data.indicators(self.wh, tuple(ids), by, self.filters)
+
+
+# --- Header and footer --------------------------------------------------------------------------------
+
+
+def start(page: str, title: str, intro: str) -> View:
+    """The page header, the sidebar filters and the line saying what the figures cover."""
+    wh = data.require_warehouse()
+    options = data.options(wh)
+    build = data.build_info(wh)
+    st.title(title)
+    if intro:
+        st.caption(intro)
+    state = sidebar_filters(options)
+    if not options.years:
+        st.info("The warehouse holds no awards yet, so there is nothing to show.", icon=":material/info:")
+        st.stop()
+    view = View(wh, options, state, state.to_filters(options), build, page)
+    st.markdown(f"**Showing:** {view.describe}")
+    return view
+
+
+def footer(view: View) -> None:
+    st.divider()
+    st.caption(" · ".join(f"**{flag}** = {meaning}" for flag, meaning in FLAG_MEANINGS.items()))
+    build = view.build
+    if build:
+        st.caption(
+            f"Build `{build.get('build_id', 'unknown')}` · built {build.get('built_at', 'unknown')} · "
+            f"data cut-off {build.get('data_cutoff', 'unknown')} · source: Microcredential Observatory "
+            f"warehouse · suggested citation: {exports.citation('Micro-credential indicators', build)}"
+        )
+    else:
+        st.caption("Build information is not available in this warehouse.")
+
+
+# --- Figures in words ---------------------------------------------------------------------------------
+
+
+def row_of(frame: pl.DataFrame, indicator_id: str, value: str | None = None) -> dict | None:
+    rows = frame.filter(pl.col("indicator_id") == indicator_id)
+    if value is not None:
+        rows = rows.filter(pl.col("breakdown_value") == value)
+    return rows.row(0, named=True) if rows.height else None
+
+
+def shown(ind: Indicator, row: Mapping | None) -> str:
+    if row is None:
+        return format_value(None, ind.unit, "z")
+    return format_value(row["value"], ind.unit, row["flag"])
+
+
+def change_on_last_year(
+    ind: Indicator, years: pl.DataFrame, growth: pl.DataFrame | None = None
+) -> tuple[str | None, str]:
+    """The change from the year before to the latest year of the view with a value: (delta, note).
+
+    Counts change in percent, shares in percentage points. For awards (ADO-1) the change is ADO-2, which
+    counts the year before even when the period starts after it. Without a delta the note says why.
+    """
+    if ind.id == "ADO-1" and growth is not None:
+        if growth.is_empty():
+            return None, "change n/a"
+        last = growth.sort("breakdown_value").row(-1, named=True)
+        delta = format_growth(last["value"], last["breakdown_value"])
+        if delta is None:
+            why = "suppressed (c)" if last["flag"] == "c" else "n/a"
+            return None, f"change in {last['breakdown_value']}: {why}"
+        return delta, f"change vs {int(last['breakdown_value']) - 1}"
+    rows = [r for r in years.sort("breakdown_value").iter_rows(named=True) if r["indicator_id"] == ind.id]
+    rows = [r for r in rows if r["flag"] != "z"]
+    if not rows:
+        return None, "change n/a: no year with data"
+    last = rows[-1]
+    year = int(last["breakdown_value"])
+    if last["flag"] == "c":
+        return None, f"change n/a: {year} suppressed (c)"
+    before = next((r for r in rows if int(r["breakdown_value"]) == year - 1), None)
+    if before is None:
+        return None, f"change n/a: no {year - 1} in the view"
+    if before["flag"] == "c":
+        return None, f"change n/a: {year - 1} suppressed (c)"
+    if before["value"] is None or last["value"] is None:
+        return None, "change n/a"
+    if ind.unit == "count":
+        change = (last["value"] - before["value"]) / before["value"] * 100 if before["value"] else None
+    else:
+        change = last["value"] - before["value"]
+    return format_delta(change, ind.unit, year), f"change vs {year - 1}"
+
+
+def target_progress(ind: Indicator, years: pl.DataFrame, target: Mapping | None) -> dict | None:
+    """Progress to a policy target from the latest year of the view with a value (as the build does)."""
+    if not target:
+        return None
+    rows = years.filter((pl.col("indicator_id") == ind.id) & pl.col("value").is_not_null())
+    if rows.is_empty():
+        return {"target": target, "latest": None, "year": None, "progress": None, "met": None}
+    last = rows.sort("breakdown_value").row(-1, named=True)
+    value, goal = last["value"], target["target_value"]
+    if ind.direction == "down":
+        progress = goal / value * 100 if value else None
+        met = value <= goal
+    else:
+        progress = value / goal * 100 if goal else None
+        met = value >= goal
+    return {
+        "target": target,
+        "latest": value,
+        "year": int(last["breakdown_value"]),
+        "progress": progress,
+        "met": met,
+    }
+
+
+def target_text(ind: Indicator, progress: dict) -> str:
+    target = progress["target"]
+    sign = "≤" if ind.direction == "down" else "≥"
+    goal = format_value(target["target_value"], ind.unit)
+    head = f"Target {sign} {goal} by {target['target_year']}"
+    if progress["latest"] is None:
+        return f"{head} · no published value in this view"
+    state = "met" if progress["met"] else f"{progress['progress']:.0f} % of the way"
+    return f"{head} · {state} ({format_value(progress['latest'], ind.unit)} in {progress['year']})"
+
+
+def coverage(ind: Indicator, row: Mapping | None, bases: Mapping[str, int], out5: Mapping | None) -> str:
+    """Share of the records in view the figure could be computed on, in words."""
+    if ind.base == "outcomes" or ind.dimension == "outcomes":
+        if ind.id == COVERAGE_ID:
+            return "this indicator is the outcome coverage"
+        value = shown(get(COVERAGE_ID), out5)
+        return f"{value} of learners awarded have an employment observation (OUT-5)"
+    if ind.kind in ("count", "sum"):
+        return f"every one of the {BASE_NOUNS[ind.base]} in view counts"
+    if ind.kind not in ("share", "quantile"):
+        return "not applicable (a ratio or a difference between groups)"
+    total = bases.get(ind.base)
+    if row is None or row["flag"] == "c" or row["denominator"] is None:
+        return "n/a: the figure is suppressed or not available" if row else "n/a"
+    if not total:
+        return "n/a: no records in view"
+    if total < MIN_DENOMINATOR:
+        return "suppressed (c): too few records in view"
+    counted = row["denominator"] / DENOMINATOR_PER_RECORD.get(ind.id, 1)
+    return (
+        f"{counted / total * 100:.1f} % of the {BASE_NOUNS[ind.base]} in view ({counted:,.0f} of {total:,})"
+    )
+
+
+def disclosure_rule(ind: Indicator) -> str:
+    if ind.people or ind.kind == "per_capita":
+        return f"a count of people, suppressed below {MIN_PEOPLE}"
+    if ind.kind == "quantile":
+        return f"suppressed with fewer than {MIN_CONTRIBUTORS} contributors"
+    if ind.kind == "gap":
+        return f"suppressed when either group has fewer than {MIN_DENOMINATOR} records"
+    if ind.denominator_sql is not None or ind.kind == "growth":
+        return f"suppressed when the denominator is below {MIN_DENOMINATOR}"
+    return "a count of records (not of people): published as is"
+
+
+def about_text(ind: Indicator, coverage_text: str | None = None) -> str:
+    """Definition, numerator, denominator, coverage and caveats of one indicator, from the registry."""
+    lines = [
+        f"**{ind.id} · {ind.name}**",
+        "",
+        ind.definition,
+        "",
+        f"- **Numerator:** {ind.numerator_text}",
+        f"- **Denominator:** {ind.denominator_text or 'none (a count)'}",
+        f"- **Unit:** {UNIT_LABELS.get(ind.unit, ind.unit)} · "
+        f"**Direction:** {DIRECTION_LABELS.get(ind.direction, ind.direction)}",
+        f"- **Period:** {ind.period_basis}",
+    ]
+    if ind.gap:
+        lines.append(f"- **Computed as:** {ind.gap.of} for {ind.gap.a} minus {ind.gap.of} for {ind.gap.b}")
+    if coverage_text:
+        lines.append(f"- **Coverage in this view:** {coverage_text}")
+    lines.append(f"- **Disclosure control:** {disclosure_rule(ind)}")
+    lines.append(
+        "- **Breakdowns:** " + ", ".join(BREAKDOWN_NOUNS.get(b, b) for b in ind.available() if b != "overall")
+    )
+    lines.append(f"- **Caveats:** {ind.caveats or 'none recorded'}")
+    return "\n".join(lines)
+
+
+# --- Tiles ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """What the tiles and tables of a page read: overall and yearly rows, targets, coverage inputs."""
+
+    overall: pl.DataFrame
+    years: pl.DataFrame
+    growth: pl.DataFrame | None
+    targets: dict[str, dict]
+    bases: dict[str, int]
+    out5: dict | None
+
+    def row(self, indicator_id: str) -> dict | None:
+        return row_of(self.overall, indicator_id)
+
+    def coverage(self, ind: Indicator) -> str:
+        return coverage(ind, self.row(ind.id), self.bases, self.out5)
+
+
+def figures(view: View, ids: Iterable[str]) -> Figures:
+    ids = tuple(dict.fromkeys(ids))
+    inds = [get(i) for i in ids]
+    needs_out5 = any(i.base == "outcomes" or i.dimension == "outcomes" for i in inds)
+    overall_ids = (*ids, COVERAGE_ID) if needs_out5 and COVERAGE_ID not in ids else ids
+    overall = view.indicators(overall_ids, "overall")
+    years = view.indicators(ids, "year")
+    growth = view.indicators(("ADO-2",), "year") if "ADO-1" in ids else None
+    bases = tuple(sorted({i.base for i in inds if i.kind in ("share", "quantile")}))
+    return Figures(
+        overall=overall,
+        years=years,
+        growth=growth,
+        targets=data.targets(view.wh),
+        bases=data.base_counts(view.wh, bases, view.filters) if bases else {},
+        out5=row_of(overall, COVERAGE_ID) if needs_out5 else None,
+    )
+
+
+def tile(ind: Indicator, figs: Figures, view: View) -> None:
+    """One key figure: value for the view, change on the last year, target progress, about."""
+    row = figs.row(ind.id)
+    delta, note = change_on_last_year(ind, figs.years, figs.growth)
+    colour = {"up": "normal", "down": "inverse"}.get(ind.direction, "off")
+    flat = delta is not None and delta.lstrip("+-").startswith(("0.0 ", "0.00 ", "0 "))
+    with st.container(border=True, height="stretch", gap="xsmall"):
+        # the name above the figure, where it can wrap (a metric's own label is cut to one line)
+        st.markdown(f"**{ind.name}**")
+        st.metric(
+            label=ind.name,
+            label_visibility="collapsed",
+            value=tile_value(row["value"], ind.unit, row["flag"]) if row else shown(ind, row),
+            delta=delta.lstrip("+-") if flat else delta,
+            delta_color="off" if flat else colour,
+            delta_arrow="off" if flat else "auto",
+            help=f"{ind.id}: {ind.definition}",
+        )
+        detail = f"{ind.id} · {view.period}" + (f" · {note}" if note else "")
+        if ind.unit in TILE_UNITS:
+            detail += f" · {TILE_UNITS[ind.unit]}"
+        if row and row["flag"] in ("c", "z"):
+            detail += f"  \n*{flag_reason(ind.id, row['flag'], row.get('suppression'))}*"
+        st.caption(detail)
+        progress = target_progress(ind, figs.years, figs.targets.get(ind.id))
+        if progress:
+            fraction = min(max((progress["progress"] or 0) / 100, 0.0), 1.0)
+            st.progress(fraction, text=target_text(ind, progress))
+        cover = figs.coverage(ind)
+        if ind.dimension == "outcomes" and ind.id != COVERAGE_ID:
+            st.caption(f"Coverage (OUT-5): {shown(get(COVERAGE_ID), figs.out5)}")
+        with st.popover("About this indicator", icon=":material/info:", width="stretch"):
+            st.markdown(about_text(ind, cover))
+
+
+def tiles(view: View, ids: tuple[str, ...], figs: Figures, per_row: int = TILES_PER_ROW) -> None:
+    for start_at in range(0, len(ids), per_row):
+        chunk = ids[start_at : start_at + per_row]
+        for column, indicator_id in zip(st.columns(per_row), chunk, strict=False):
+            with column:
+                tile(get(indicator_id), figs, view)
+
+
+# --- Shown rows, charts and downloads ----------------------------------------------------------------
+
+
+def shown_rows(
+    frame: pl.DataFrame, by: str, view: View, series: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """The rows a chart draws and its CSV holds: codes, labels, values as shown, flags and reasons."""
+    names = view.region_names
+    records = []
+    for r in frame.iter_rows(named=True):
+        ind = get(r["indicator_id"])
+        value = r["breakdown_value"]
+        record = {
+            "indicator_id": ind.id,
+            "indicator": ind.name,
+            "unit": ind.unit,
+            "breakdown": r["breakdown"],
+            "breakdown_value": value,
+        }
+        if by == "country_year":
+            country, _, year = value.partition(" ")
+            record |= {"country": country, "year": year, "label": breakdown_value_label("country", country)}
+        else:
+            record["label"] = breakdown_value_label(by, value, names)
+            if by == "year":
+                record["year"] = value
+        if series is not None:
+            record["series"] = series.get(ind.id, ind.name)
+        record |= {
+            "value": r["value"],
+            "value_shown": format_value(r["value"], ind.unit, r["flag"]),
+            "numerator": r["numerator"],
+            "denominator": r["denominator"],
+            "flag": r["flag"],
+            "suppression": r.get("suppression"),
+            "note": flag_reason(ind.id, r["flag"], r.get("suppression")),
+        }
+        records.append(record)
+    schema = {"value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64}
+    out = pl.DataFrame(records, schema_overrides=schema, infer_schema_length=None)
+    if out.is_empty():
+        return out
+    if by == "country_year":
+        out = out.rename({"label": "country_label"})
+    return out
+
+
+def for_chart(rows: pl.DataFrame) -> pl.DataFrame:
+    """Shown rows with the column names the chart builders read."""
+    return rows.rename({"value_shown": "value_text"})
+
+
+def downloads(
+    chart: alt.TopLevelMixin,
+    rows: pl.DataFrame,
+    title: str,
+    inds: Iterable[Indicator],
+    view: View,
+    key: str,
+    notes: Iterable[str] = (),
+) -> None:
+    """CSV (the rows shown, with a metadata header), PNG and SVG of one chart."""
+    meta = exports.metadata(title, inds, view.describe, view.query, view.build, view.page, notes)
+    name = f"mco_{exports.slug(title)}"
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
+        "Data (CSV)",
+        data=exports.csv_bytes(rows, meta),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv_{key}",
+        on_click="ignore",
+        help="Exactly the rows of this chart, with flags, the filters, the build and a citation",
+    )
+    row.download_button(
+        "PNG",
+        data=lambda: exports.png_bytes(chart),
+        file_name=f"{name}.png",
+        mime="image/png",
+        icon=":material/image:",
+        key=f"png_{key}",
+        on_click="ignore",
+    )
+    row.download_button(
+        "SVG",
+        data=lambda: exports.svg_bytes(chart),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        icon=":material/image:",
+        key=f"svg_{key}",
+        on_click="ignore",
+    )
+
+
+def chart_with_downloads(
+    chart: alt.TopLevelMixin,
+    rows: pl.DataFrame,
+    title: str,
+    inds: Iterable[Indicator],
+    view: View,
+    key: str,
+    caption: str = "",
+    notes: Iterable[str] = (),
+    stretch: bool = True,
+    drawn: pl.DataFrame | None = None,
+) -> None:
+    """A chart, what it cannot draw and why, and its downloads. `drawn`: the rows the marks show, when
+    the download holds more (e.g. the growth that only a tooltip shows)."""
+    inds = list(inds)
+    st.altair_chart(chart, width="stretch" if stretch else "content", key=f"chart_{key}")
+    text = " ".join(t for t in (caption, flagged_text(rows if drawn is None else drawn)) if t)
+    if text:
+        st.caption(text)
+    downloads(chart, rows, title, inds, view, key, notes)
+
+
+def flagged_text(rows: pl.DataFrame, limit: int = 8) -> str:
+    """The cells a chart cannot draw, named with their flag and reason (so no gap goes unexplained)."""
+    if rows.is_empty() or "flag" not in rows.columns:
+        return ""
+    flagged = rows.filter(pl.col("flag").is_not_null())
+    if flagged.is_empty():
+        return ""
+    if "country_label" in flagged.columns:
+        flagged = flagged.with_columns(pl.concat_str("country", "year", separator=" ").alias("label"))
+    who = "series" if "series" in flagged.columns else "indicator"
+    named = who == "series" or rows["indicator_id"].n_unique() > 1
+    parts = []
+    for (flag, note), group in flagged.group_by("flag", "note", maintain_order=True):
+        cells = []
+        for (name,), cell in group.group_by(who, maintain_order=True):
+            labels = [str(v) for v in cell["label"].to_list()]
+            more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+            cells.append((f"{name} " if named else "") + ", ".join(labels[:limit]) + more)
+        parts.append(f"**{flag}** ({note}): " + "; ".join(cells))
+    return "Not drawn: " + " · ".join(parts) + "."
+
+
+def subtitle(view: View, ind: Indicator | None = None, extra: str = "") -> list[str]:
+    """A chart's subtitle: the filters on one line, the period basis and any note on the next."""
+    second = [f"period: {ind.period_basis}"] if ind is not None else []
+    if extra:
+        second.append(extra)
+    return [view.describe, " · ".join(second)] if second else [view.describe]
+
+
+# --- The explorer ----------------------------------------------------------------------------------------
+
+
+def _choice_label(indicator_id: str) -> str:
+    return f"{indicator_id} · {get(indicator_id).name}"
+
+
+def _offered(ind: Indicator) -> tuple[tuple[str, ...], str | None]:
+    """The breakdowns the explorer offers for an indicator, and the default one."""
+    offered = tuple(b for b in COMPARE_BY if b in ind.available())
+    return offered, ("country" if "country" in offered else offered[0] if offered else None)
+
+
+def seed_explorer(spec: PageSpec) -> None:
+    """Read the explorer's choices from the link before the page is drawn, so that a notice about an
+    unusable value shows at the top of the page, with the filters' notices."""
+    ind_key, by_key = f"{spec.dimension}_ind", f"{spec.dimension}_by"
+    url_choice(ind_key, PARAM_INDICATOR, spec.choices, spec.default, "indicator")
+    offered, default_by = _offered(get(st.session_state[ind_key]))
+    if offered:
+        url_choice(by_key, PARAM_BY, offered, default_by, "breakdown")
+    show_page_notices()
+
+
+def explorer(view: View, spec: PageSpec, figs: Figures) -> None:
+    """One indicator in depth: about it, by year, compared across a breakdown, per country over time."""
+    st.subheader("Explore an indicator")
+    ind_key, by_key = f"{spec.dimension}_ind", f"{spec.dimension}_by"
+    choices = spec.choices
+    url_choice(ind_key, PARAM_INDICATOR, choices, spec.default, "indicator")
+    chosen = st.selectbox(
+        "Indicator",
+        choices,
+        key=ind_key,
+        format_func=_choice_label,
+        on_change=remember,
+        args=(ind_key,),
+        width=520,
+    )
+    ind = get(chosen)
+    about = st.container()
+    left, right = st.columns(2, gap="large")
+    offered, default_by = _offered(ind)
+    by = None
+    if offered:
+        url_choice(by_key, PARAM_BY, offered, default_by, "breakdown")
+        with right:
+            by = st.pills(
+                "Compare by",
+                offered,
+                key=by_key,
+                format_func=lambda b: BREAKDOWN_LABELS[b],
+                required=True,
+                on_change=remember,
+                args=(by_key,),
+                wrap=True,
+            )
+    view.extra_query = {}
+    if chosen != spec.default:
+        view.extra_query[PARAM_INDICATOR] = chosen
+    if by and by != default_by:
+        view.extra_query[PARAM_BY] = by
+    sync_query(view.extra_query, (PARAM_INDICATOR, PARAM_BY))
+    show_page_notices()
+
+    row = figs.row(ind.id) if ind.id in figs.overall["indicator_id"].to_list() else None
+    if row is None:
+        row = row_of(view.indicators((ind.id,), "overall"), ind.id)
+    bases = figs.bases
+    if ind.kind in ("share", "quantile") and ind.base not in bases:
+        bases = {**bases, **data.base_counts(view.wh, (ind.base,), view.filters)}
+    cover = coverage(ind, row, bases, figs.out5)
+    with about, st.expander(f"About this indicator: {ind.id} · {ind.name}", icon=":material/info:"):
+        st.markdown(about_text(ind, cover))
+
+    coverage_rows = spec.coverage_beside and ind.id != COVERAGE_ID
+    notes = [f"Coverage: {cover}"]
+    with left:
+        _trend_section(view, ind, coverage_rows, notes)
+    with right:
+        if by:
+            _comparison_section(view, ind, by, row, coverage_rows, notes)
+        else:
+            st.info(
+                f"{ind.id} is published for the whole view, per year and per country and year only.",
+                icon=":material/info:",
+            )
+    if "country_year" in ind.available() and len(view.options.years) > 1:
+        _country_trends_section(view, ind, coverage_rows, notes)
+
+
+def _with_coverage(rows: pl.DataFrame, view: View, by: str) -> pl.DataFrame:
+    """OUT-5 for the same cells beside each row (the outcomes page shows coverage beside every figure)."""
+    out5 = view.indicators((COVERAGE_ID,), by).select(
+        "breakdown_value",
+        pl.col("value").alias("coverage_out5"),
+        pl.col("flag").alias("coverage_out5_flag"),
+    )
+    joined = rows.join(out5, on="breakdown_value", how="left")
+    text = [
+        format_value(v, "%", f) if (v is not None or f) else "n/a"
+        for v, f in zip(joined["coverage_out5"], joined["coverage_out5_flag"], strict=True)
+    ]
+    return joined.with_columns(pl.Series("coverage_text", text, dtype=pl.String))
+
+
+def _trend_section(view: View, ind: Indicator, coverage_rows: bool, notes: list[str]) -> None:
+    rows = shown_rows(view.indicators((ind.id,), "year"), "year", view)
+    if rows.is_empty():
+        st.info(f"{ind.id} has no yearly figures in this view.", icon=":material/info:")
+        return
+    if coverage_rows:
+        rows = _with_coverage(rows, view, "year")
+    title = f"{ind.name} per year ({charts.unit_axis(ind.unit)})"
+    chart = charts.trend(for_chart(rows), title, subtitle(view, ind), ind.unit, bars=ind.unit == "count")
+    chart_with_downloads(chart, rows, title, [ind], view, f"trend_{ind.id}", notes=notes)
+
+
+def _comparison_section(
+    view: View, ind: Indicator, by: str, overall_row: Mapping | None, coverage_rows: bool, notes: list[str]
+) -> None:
+    rows = shown_rows(view.indicators((ind.id,), by), by, view)
+    if rows.is_empty():
+        st.info(f"{ind.id} has no figures by {BREAKDOWN_NOUNS[by]} in this view.", icon=":material/info:")
+        return
+    if coverage_rows:
+        rows = _with_coverage(rows, view, by)
+    reference = None
+    if overall_row and overall_row["value"] is not None and ind.kind not in ("count", "sum"):
+        text = f"All in view: {format_value(overall_row['value'], ind.unit)}"
+        reference = (overall_row["value"], text)
+    title = f"{ind.name} by {BREAKDOWN_NOUNS[by]} ({charts.unit_axis(ind.unit)})"
+    chart = charts.comparison(
+        for_chart(rows),
+        title,
+        subtitle(view, ind, "dashed line: all in view" if reference else ""),
+        ind.unit,
+        BREAKDOWN_LABELS[by],
+        bars=ind.kind in ("count", "sum"),
+        reference=reference,
+    )
+    chart_with_downloads(chart, rows, title, [ind], view, f"compare_{ind.id}_{by}", notes=notes)
+
+
+def _country_trends_section(view: View, ind: Indicator, coverage_rows: bool, notes: list[str]) -> None:
+    rows = shown_rows(view.indicators((ind.id,), "country_year"), "country_year", view)
+    if rows.is_empty() or rows["country"].n_unique() < 1:
+        return
+    if coverage_rows:
+        rows = _with_coverage(rows, view, "country_year")
+    title = f"{ind.name} per country and year ({charts.unit_axis(ind.unit)})"
+    columns = min(max(rows["country"].n_unique(), 1), 4)
+    chart = charts.small_multiples(for_chart(rows), title, subtitle(view, ind), ind.unit, columns=columns)
+    chart_with_downloads(chart, rows, title, [ind], view, f"countries_{ind.id}", notes=notes, stretch=False)
+
+
+def series_trend(
+    view: View,
+    series: Mapping[str, str],
+    title: str,
+    key: str,
+    caption: str = "",
+    bars: bool = False,
+) -> None:
+    """Several indicators of one unit per year, one colour each (e.g. the three stack types)."""
+    ids = tuple(series)
+    inds = [get(i) for i in ids]
+    rows = shown_rows(view.indicators(ids, "year"), "year", view, series=series)
+    if rows.is_empty():
+        st.info("No yearly figures in this view.", icon=":material/info:")
+        return
+    same_basis = len({i.period_basis for i in inds}) == 1
+    sub = subtitle(view, inds[0]) if same_basis else subtitle(view, extra="each by its own period basis")
+    chart = charts.trend(for_chart(rows), title, sub, inds[0].unit, bars=bars, series=True)
+    chart_with_downloads(chart, rows, title, inds, view, key, caption=caption)
+
+
+# --- The table of a dimension's indicators ----------------------------------------------------------
+
+
+def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -> None:
+    """Every indicator of the page for the whole view, as published, with its CSV."""
+    rows = []
+    for indicator_id in ids:
+        ind = get(indicator_id)
+        row = figs.row(indicator_id) or {
+            "value": None,
+            "numerator": None,
+            "denominator": None,
+            "flag": "z",
+            "suppression": None,
+        }
+        delta, note = change_on_last_year(ind, figs.years, figs.growth)
+        rows.append(
+            {
+                "indicator_id": ind.id,
+                "indicator": ind.name,
+                "unit": ind.unit,
+                "value": row["value"],
+                "value_shown": format_value(row["value"], ind.unit, row["flag"]),
+                "change_on_last_year": delta or note,
+                "numerator": row["numerator"],
+                "denominator": row["denominator"],
+                "flag": row["flag"],
+                "suppression": row.get("suppression"),
+                "note": flag_reason(ind.id, row["flag"], row.get("suppression")),
+                "coverage": figs.coverage(ind),
+            }
+        )
+    table = pl.DataFrame(
+        rows,
+        schema_overrides={"value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64},
+        infer_schema_length=None,
+    )
+    st.dataframe(
+        table.select(
+            pl.col("indicator_id").alias("ID"),
+            pl.col("indicator").alias("Indicator"),
+            pl.col("value_shown").alias("Value"),
+            pl.col("change_on_last_year").alias("Change on last year"),
+            pl.col("numerator").alias("Numerator"),
+            pl.col("denominator").alias("Denominator"),
+            pl.col("flag").fill_null("").alias("Flag"),
+            pl.col("note").alias("Note"),
+            pl.col("coverage").str.split(" (").list.first().alias("Coverage"),
+        ),
+        hide_index=True,
+        width="stretch",
+        height="content",
+        placeholder="",
+        column_config={
+            "ID": st.column_config.TextColumn(width=62),
+            "Indicator": st.column_config.TextColumn(width=240),
+            "Value": st.column_config.TextColumn(width=100, alignment="right"),
+            "Change on last year": st.column_config.TextColumn(width=140),
+            "Numerator": st.column_config.NumberColumn(width=88, format="localized"),
+            "Denominator": st.column_config.NumberColumn(width=95, format="localized"),
+            "Flag": st.column_config.TextColumn(width=42, help="c = suppressed, z = not applicable"),
+            "Note": st.column_config.TextColumn(width=160, help="Why a value is not shown"),
+            "Coverage": st.column_config.TextColumn(
+                width=230, help="Share of the records in view the figure could be computed on"
+            ),
+        },
+    )
+    title = f"{DIMENSION_LABELS.get(key, key.title())} indicators"
+    meta = exports.metadata(title, [get(i) for i in ids], view.describe, view.query, view.build, view.page)
+    st.download_button(
+        "Download this table (CSV with definitions, flags and metadata)",
+        data=exports.csv_bytes(table, meta),
+        file_name=f"mco_{exports.slug(title)}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv_table_{key}",
+        on_click="ignore",
+    )
+
+
+# --- A whole dimension page ----------------------------------------------------------------------------
+
+
+def render(spec: PageSpec, extra: Callable[[View, Figures], None] | None = None) -> None:
+    view = start(spec.title, spec.title, spec.intro or DIMENSION_INTROS.get(spec.dimension, ""))
+    seed_explorer(spec)
+    figs = figures(view, spec.indicators)
+    st.subheader("Key figures")
+    if spec.coverage_beside:
+        st.caption(
+            f"Outcome coverage in this view (OUT-5): **{shown(get(COVERAGE_ID), figs.out5)}** of learners "
+            "awarded have an employment observation; every outcome figure below counts only them."
+        )
+    tiles(view, spec.tiles, figs)
+    explorer(view, spec, figs)
+    if extra is not None:
+        extra(view, figs)
+    st.subheader(f"All {DIMENSION_LABELS[spec.dimension].lower()} indicators")
+    st.caption(
+        f"{view.describe}. Values for the whole period; change = latest year with data on the year before."
+    )
+    indicator_table(view, spec.indicators, figs, spec.dimension)
+    footer(view)

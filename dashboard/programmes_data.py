@@ -1,0 +1,128 @@
+"""Cached reads for the Programmes page: mart_programme, its published comparison frame, the report.
+
+Everything on the page comes from `pipelines.programmes` (the same functions as `mco report` and the
+release), computed once per warehouse build and shared by all sessions.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboard.data import Warehouse
+from pipelines.programmes import charts
+from pipelines.programmes.compare import funnel, programme_metrics
+from pipelines.programmes.present import programme_label
+from pipelines.programmes.report import InstitutionReport, institution_report
+from pipelines.publish.settings import disclosure
+
+MART = "mart_programme"
+
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+
+
+@st.cache_resource(max_entries=4, on_release=_close, show_spinner=False)
+def _connection(path: str, stamp: int) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(path, read_only=True)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _mart(path: str, stamp: int) -> pl.DataFrame | None:
+    """mart_programme in memory (read-only, shared); None when the warehouse predates it."""
+    cur = _connection(path, stamp).cursor()
+    try:
+        return cur.sql(f"select * from {MART} order by credential_id").pl()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        cur.close()
+
+
+def programmes(wh: Warehouse) -> pl.DataFrame:
+    """Every programme (one row per credential), or a clear message when the build is too old."""
+    try:
+        mart = _mart(wh.path, wh.stamp)
+    except duckdb.Error as exc:
+        mart, error = None, str(exc).splitlines()[0]
+    else:
+        error = "it has no programme metrics (mart_programme)"
+    if mart is None:
+        st.error(
+            f"**The warehouse at `{wh.path}` cannot show programmes**: {error}.\n\n"
+            "It comes from an older build. Rebuild it with `make run` (or `mco build`).",
+            icon=":material/database_off:",
+        )
+        st.stop()
+    return mart
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _published(path: str, stamp: int) -> pl.DataFrame:
+    return programme_metrics(_mart(path, stamp))
+
+
+def published(wh: Warehouse) -> pl.DataFrame:
+    """One row per programme and metric with CI, peer median and percentile, after disclosure control."""
+    programmes(wh)
+    return _published(wh.path, wh.stamp)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def providers(wh: Warehouse) -> pl.DataFrame:
+    """Providers with at least one programme, by name: id, name, type, country, programmes, awards."""
+    return (
+        programmes(wh)
+        .group_by("provider_id", "provider_name", "provider_type", "country_code")
+        .agg(pl.len().alias("programmes"), pl.col("awards").sum())
+        .sort("provider_name", "provider_id")
+    )
+
+
+def report(wh: Warehouse, provider_id: str, build: dict[str, str]) -> InstitutionReport:
+    return institution_report(programmes(wh), provider_id, published=published(wh), build=build)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def report_html(wh: Warehouse, provider_id: str, build: dict[str, str]) -> bytes:
+    return report(wh, provider_id, build).html().encode("utf-8")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def report_pdf(wh: Warehouse, provider_id: str, build: dict[str, str]) -> bytes | None:
+    return report(wh, provider_id, build).pdf()
+
+
+# Chart specifications (Vega-Lite dicts), cached: building and validating an Altair chart costs more than
+# drawing it, and the same views come back often (every visit starts at the busiest institution).
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def peer_spec(wh: Warehouse, credential_id: str) -> dict:
+    return charts.peer_chart(published(wh), credential_id).to_dict()
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
+    rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
+    return charts.funnel_chart(funnel(rows, disclosure()), title).to_dict()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def heatmap_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
+    order = {c: i for i, c in enumerate(credential_ids)}
+    rows = (
+        programmes(wh)
+        .filter(pl.col("credential_id").is_in(list(credential_ids)))
+        .sort(pl.col("credential_id").replace_strict(order, return_dtype=pl.Int64))
+    )
+    return charts.percentile_heatmap(published(wh), rows).to_dict()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def comparison_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
+    rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
+    by_id = {r["credential_id"]: programme_label(r) for r in rows.iter_rows(named=True)}
+    return charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict()

@@ -1,0 +1,83 @@
+"""Labour-market outcomes: employment, employment gain, earnings and related jobs, beside their coverage."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts
+from dashboard.dimension_page import (
+    COVERAGE_ID,
+    Figures,
+    PageSpec,
+    View,
+    chart_with_downloads,
+    render,
+    shown_rows,
+    subtitle,
+)
+from dashboard.formatting import BREAKDOWN_LABELS, BREAKDOWN_NOUNS, format_value
+from pipelines.indicators.registry import get
+
+SPEC = PageSpec(
+    dimension="outcomes",
+    title="Labour-market outcomes",
+    tiles=("OUT-5", "OUT-1a", "OUT-1b", "OUT-2", "OUT-3md", "OUT-4"),
+    default="OUT-1b",
+    coverage_beside=True,
+)
+QUARTILES = {"OUT-3q1": "low", "OUT-3md": "mid", "OUT-3q3": "high"}
+
+
+def earnings(view: View, figs: Figures) -> None:
+    st.subheader("Earnings at 12 months")
+    by = "country"
+    rows = shown_rows(view.indicators(tuple(QUARTILES), by), by, view)
+    if rows.is_empty():
+        st.info("No earnings figures in this view.", icon=":material/info:")
+        return
+    out5 = view.indicators((COVERAGE_ID,), by).select(
+        "breakdown_value", pl.col("value").alias("coverage_out5"), pl.col("flag").alias("coverage_out5_flag")
+    )
+    rows = rows.join(out5, on="breakdown_value", how="left")
+    wide = (
+        rows.with_columns(pl.col("indicator_id").replace_strict(QUARTILES).alias("q"))
+        .group_by("label", maintain_order=True)
+        .agg(
+            pl.col("value").filter(pl.col("q") == "low").first().alias("low"),
+            pl.col("value").filter(pl.col("q") == "mid").first().alias("mid"),
+            pl.col("value").filter(pl.col("q") == "high").first().alias("high"),
+            pl.col("flag").drop_nulls().first().alias("flag"),
+            pl.col("note").filter(pl.col("note") != "").first().alias("note"),
+            pl.col("coverage_out5").first().alias("coverage_out5"),
+            pl.col("coverage_out5_flag").first().alias("coverage_out5_flag"),
+        )
+        .with_columns(pl.col("note").fill_null(""))
+    )
+    wide = wide.with_columns(
+        pl.struct("coverage_out5", "coverage_out5_flag")
+        .map_elements(
+            lambda r: format_value(r["coverage_out5"], "%", r["coverage_out5_flag"]), return_dtype=pl.String
+        )
+        .alias("coverage_text")
+    )
+    title = f"Monthly earnings of the employed at 12 months by {BREAKDOWN_NOUNS[by]} (€ per month)"
+    chart = charts.ranges(
+        wide,
+        title,
+        subtitle(view, get("OUT-3md"), "bar: lower to upper quartile, tick: median"),
+        "EUR/month",
+        BREAKDOWN_LABELS[by],
+    )
+    chart_with_downloads(
+        chart,
+        rows,
+        title,
+        [get(i) for i in QUARTILES] + [get(COVERAGE_ID)],
+        view,
+        "earnings",
+        caption="Hover for each country's outcome coverage (OUT-5); the CSV has it beside each figure.",
+    )
+
+
+render(SPEC, earnings)

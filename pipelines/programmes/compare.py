@@ -1,0 +1,381 @@
+"""Programme metrics beside their peers, under disclosure control (DOMAIN.md §6).
+
+`programme_metrics(mart)` turns `mart_programme` (one row per credential) into one row per programme and
+metric: value, numerator, denominator, Wilson 95 % interval, flag, and the peer group's size, median and
+the programme's percentile. The same published frame feeds the dashboard, the report and the release.
+
+Disclosure rules, with the thresholds of `pipelines.publish.settings.disclosure()`:
+- a count of people (awards, funnel stages) below `min_people` is suppressed (`c`), except a
+  programme's zero awards (a programme never awarded singles out no one);
+- a rate on a denominator below `min_denominator` is suppressed (`c`); no denominator is `z`;
+- a peer median and percentile need `min_contributors` peers with a publishable value, else `c`;
+- secondary suppression: where exactly one programme of a provider is suppressed for a metric, the
+  provider's programme with the next smallest denominator is suppressed too, so the hidden figure cannot
+  be recovered from a provider total published elsewhere (e.g. awards by provider in the cube).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.programmes.stats import peer_statistics, wilson_exprs
+from pipelines.publish.settings import Disclosure, disclosure
+
+ANNEX_ELEMENTS = 9  # specification-level mandatory elements of Annex I counted in dim_credential
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    short: str  # column heading
+    unit: str  # "count" or "%"
+    kind: str  # "count" (people), "rate" (a share with a CI) or "score" (a specification attribute)
+    numerator: str  # mart_programme column
+    denominator: str | None
+    definition: str
+    direction: str = "up"
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "awards",
+        "Awards issued",
+        "Awards",
+        "count",
+        "count",
+        "awards",
+        None,
+        "Awards of the credential issued up to the data cut-off.",
+    ),
+    Metric(
+        "completion_rate",
+        "Completion rate",
+        "Completion",
+        "%",
+        "rate",
+        "completed_learners",
+        "enrolled_learners",
+        "Learners enrolled on the credential who completed it ÷ learners enrolled (pathway events).",
+    ),
+    Metric(
+        "stacking_rate",
+        "Stacking rate (36 months)",
+        "Stacking",
+        "%",
+        "rate",
+        "stacked",
+        "stacking_eligible",
+        "Awards followed by the learner's next award within 36 months ÷ awards issued at least 36 months "
+        "before the data cut-off (later awards are censored).",
+    ),
+    Metric(
+        "recognition_rate",
+        "Recognition rate (24 months)",
+        "Recognition",
+        "%",
+        "rate",
+        "recognised",
+        "recognition_eligible",
+        "Awards recognised by another organisation (credit, exemption, admission) within 24 months ÷ "
+        "awards issued at least 24 months before the data cut-off (as TRU-5).",
+    ),
+    Metric(
+        "verification_rate",
+        "Third-party verification rate (12 months)",
+        "Verification",
+        "%",
+        "rate",
+        "verified",
+        "verification_eligible",
+        "Awards verified by an employer or education institution within 12 months ÷ awards issued at "
+        "least 12 months before the data cut-off (as TRU-4).",
+    ),
+    Metric(
+        "employment_12m",
+        "Employment at 12 months",
+        "Employed 12m",
+        "%",
+        "rate",
+        "employed_12m",
+        "observed_12m",
+        "Observations 12 months after an award of the credential that are employed or self-employed ÷ "
+        "observations at 12 months (as OUT-1b).",
+    ),
+    Metric(
+        "related_employment",
+        "Related employment at 12 months",
+        "Related job",
+        "%",
+        "rate",
+        "related_12m",
+        "employed_12m",
+        "Employed 12-month observations in a job related to the credential ÷ employed 12-month "
+        "observations (as OUT-4).",
+    ),
+    Metric(
+        "annex_completeness",
+        "Annex I completeness",
+        "Annex I",
+        "%",
+        "score",
+        "annex_present",
+        None,
+        f"Specification-level mandatory Annex I elements present ÷ {ANNEX_ELEMENTS}, in percent.",
+    ),
+)
+BY_KEY = {m.key: m for m in METRICS}
+RATES = tuple(m.key for m in METRICS if m.kind == "rate")
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    column: str
+
+
+FUNNEL: tuple[Stage, ...] = (
+    Stage("enrolled", "Enrolled", "enrolled_learners"),
+    Stage("completed", "Completed", "completed_learners"),
+    Stage("awarded", "Awarded", "awarded_learners"),
+    Stage("stacked", "Stacked (next award ≤ 36 months)", "stacked_learners"),
+    Stage("employed_12m", "Employed at 12 months", "employed_learners_12m"),
+)
+
+PEER_KEYS = ("isced_f_broad", "eqf_level")
+RESULT_SCHEMA = {
+    "credential_id": pl.String,
+    "provider_id": pl.String,
+    "isced_f_broad": pl.String,
+    "eqf_level": pl.Int64,
+    "peer_group": pl.String,
+    "metric": pl.String,
+    "unit": pl.String,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "flag": pl.String,
+    "suppression": pl.String,
+    "peer_n": pl.Int64,
+    "peer_median": pl.Float64,
+    "peer_flag": pl.String,
+    "percentile": pl.Float64,
+}
+
+
+def peer_group_label(field: str | None, level: int | None) -> str | None:
+    """The peer group's name, e.g. "06 · EQF 5"; None when the field or the level is unknown."""
+    if field is None or level is None:
+        return None
+    return f"{field} · EQF {int(level)}"
+
+
+def _long(mart: pl.DataFrame) -> pl.DataFrame:
+    """One row per programme and metric with numerator, denominator and unprotected value."""
+    parts = []
+    for m in METRICS:
+        num = pl.col(m.numerator).cast(pl.Float64)
+        if m.kind == "count":
+            den, value = pl.lit(None, pl.Float64), num
+        elif m.kind == "score":
+            den = pl.when(num.is_not_null()).then(pl.lit(float(ANNEX_ELEMENTS)))
+            value = num / ANNEX_ELEMENTS * 100
+        else:
+            den = pl.col(m.denominator).cast(pl.Float64)
+            value = pl.when(den > 0).then(num / den * 100)
+        parts.append(
+            mart.select(
+                "credential_id",
+                "provider_id",
+                pl.col("isced_f_broad").cast(pl.String),
+                pl.col("eqf_level").cast(pl.Int64),
+                pl.lit(m.key).alias("metric"),
+                pl.lit(m.unit).alias("unit"),
+                value.cast(pl.Float64).alias("value"),
+                num.alias("numerator"),
+                den.cast(pl.Float64).alias("denominator"),
+            )
+        )
+    return pl.concat(parts)
+
+
+def _primary(rules: Disclosure) -> pl.Expr:
+    kind = pl.col("metric").replace_strict({m.key: m.kind for m in METRICS})
+    num, den = pl.col("numerator"), pl.col("denominator")
+    return (
+        pl.when(kind == "count")
+        .then(pl.when((num > 0) & (num < rules.min_people)).then(pl.lit("c")))
+        .when(kind == "score")
+        .then(pl.when(num.is_null()).then(pl.lit("z")))
+        .otherwise(
+            pl.when(den.is_null() | (den <= 0))
+            .then(pl.lit("z"))
+            .when(den < rules.min_denominator)
+            .then(pl.lit("c"))
+        )
+        .alias("flag")
+    )
+
+
+def secondary(frame: pl.DataFrame, groups: tuple[str, ...] = ("provider_id", "metric")) -> pl.DataFrame:
+    """Where a group holds exactly one primary-suppressed cell, suppress its smallest other cell too.
+
+    Applies to counts and rates (they add up to provider totals); `suppression` says which rule hid a cell.
+    Cells flagged `z` (empty denominator) add nothing to a total, so they are never candidates: a group
+    whose other cells are all `z` needs none, since its total equals the hidden cell, itself below the
+    threshold wherever it is published.
+    """
+    additive = [m.key for m in METRICS if m.kind != "score"]
+    work = frame.with_row_index("_row").with_columns(
+        _size=pl.coalesce("denominator", "numerator").fill_null(0),
+        _primary=(pl.col("flag") == "c").fill_null(False),
+    )
+    candidates = work.filter(
+        pl.col("metric").is_in(additive)
+        & (pl.col("_primary").cast(pl.Int32).sum().over(groups) == 1)
+        & (pl.len().over(groups) > 1)
+        & pl.col("flag").is_null()
+    )
+    chosen = candidates.sort("_size", "credential_id").group_by(groups, maintain_order=True).first()["_row"]
+    picked = pl.col("_row").is_in(chosen.implode())
+    return work.with_columns(
+        pl.when(picked).then(pl.lit("c")).otherwise(pl.col("flag")).alias("flag"),
+        pl.when(picked)
+        .then(pl.lit("secondary"))
+        .when(pl.col("_primary"))
+        .then(pl.lit("primary"))
+        .otherwise(None)
+        .alias("suppression"),
+    ).drop("_row", "_size", "_primary")
+
+
+def programme_metrics(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
+    """The published comparison frame: one row per programme and metric (see the module docstring)."""
+    rules = rules or disclosure()
+    if mart.is_empty():
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    frame = _long(mart).with_columns(_primary(rules))
+    frame = frame.with_columns(eligible=pl.col("flag").is_null() & pl.col("value").is_not_null())
+    frame = peer_statistics(frame, ["metric", *PEER_KEYS], "value", "eligible")
+    low, high = wilson_exprs(pl.col("numerator"), pl.col("denominator"))
+    is_rate = pl.col("metric").is_in(list(RATES))
+    small_group = pl.col("peer_n") < rules.min_contributors
+    frame = frame.with_columns(
+        pl.when(is_rate & pl.col("flag").is_null()).then(low * 100).alias("ci_low"),
+        pl.when(is_rate & pl.col("flag").is_null()).then(high * 100).alias("ci_high"),
+        pl.when(pl.col("peer_n").is_null())
+        .then(pl.lit("z"))
+        .when(small_group)
+        .then(pl.lit("c"))
+        .otherwise(None)
+        .alias("peer_flag"),
+        pl.concat_str(pl.col("isced_f_broad"), pl.lit(" · EQF "), pl.col("eqf_level").cast(pl.String)).alias(
+            "peer_group"
+        ),
+    )
+    frame = secondary(frame)
+    hidden = pl.col("flag") == "c"
+    blank = pl.col("flag").is_in(["c", "z"])
+    peer_hidden = pl.col("peer_flag").is_in(["c", "z"])
+    frame = frame.with_columns(
+        pl.when(blank).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(hidden).then(None).otherwise(pl.col("numerator")).alias("numerator"),
+        pl.when(hidden).then(None).otherwise(pl.col("denominator")).alias("denominator"),
+        pl.when(blank).then(None).otherwise(pl.col("ci_low")).alias("ci_low"),
+        pl.when(blank).then(None).otherwise(pl.col("ci_high")).alias("ci_high"),
+        pl.when(peer_hidden).then(None).otherwise(pl.col("peer_median")).alias("peer_median"),
+        pl.when(peer_hidden | blank).then(None).otherwise(pl.col("percentile")).alias("percentile"),
+    )
+    order = {m.key: i for i, m in enumerate(METRICS)}
+    return (
+        frame.with_columns(_order=pl.col("metric").replace_strict(order, return_dtype=pl.Int32))
+        .sort("credential_id", "_order")
+        .select(list(RESULT_SCHEMA))
+        .cast(RESULT_SCHEMA)
+    )
+
+
+def peer_groups(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
+    """One row per peer group and metric: programmes in the group, contributors, median (or `c`)."""
+    rules = rules or disclosure()
+    published = programme_metrics(mart, rules)
+    return (
+        published.filter(pl.col("peer_group").is_not_null())
+        .group_by("isced_f_broad", "eqf_level", "peer_group", "metric")
+        .agg(
+            pl.len().cast(pl.Int64).alias("programmes"),
+            pl.col("peer_n").first().alias("contributors"),
+            pl.col("peer_median").first().alias("median"),
+            pl.col("peer_flag").first().alias("flag"),
+        )
+        .sort("isced_f_broad", "eqf_level", "metric")
+    )
+
+
+def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
+    """The learner funnel of one programme (or the sum over several): stage, learners, share of enrolled.
+
+    A stage with fewer than `min_people` learners is suppressed (`c`); shares are of the enrolled count.
+    """
+    rules = rules or disclosure()
+    totals = {s.key: int(rows[s.column].sum()) if rows.height else 0 for s in FUNNEL}
+    enrolled = totals["enrolled"]
+    out = []
+    for i, s in enumerate(FUNNEL, start=1):
+        n = totals[s.key]
+        hidden = n < rules.min_people
+        out.append(
+            {
+                "stage_order": i,
+                "stage": s.key,
+                "label": s.label,
+                "learners": None if hidden else n,
+                "share_of_enrolled": None
+                if hidden or enrolled < rules.min_denominator
+                else n / enrolled * 100,
+                "flag": "c" if hidden else None,
+            }
+        )
+    return pl.DataFrame(
+        out,
+        schema={
+            "stage_order": pl.Int64,
+            "stage": pl.String,
+            "label": pl.String,
+            "learners": pl.Int64,
+            "share_of_enrolled": pl.Float64,
+            "flag": pl.String,
+        },
+    )
+
+
+def funnel_table(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
+    """The funnel of every programme (long: one row per programme and stage), for the release."""
+    rules = rules or disclosure()
+    parts = []
+    for i, s in enumerate(FUNNEL, start=1):
+        n = pl.col(s.column).cast(pl.Int64)
+        hidden = n < rules.min_people
+        parts.append(
+            mart.select(
+                "credential_id",
+                "provider_id",
+                pl.lit(i, pl.Int64).alias("stage_order"),
+                pl.lit(s.key).alias("stage"),
+                pl.when(hidden).then(None).otherwise(n).alias("learners"),
+                pl.when(hidden).then(pl.lit("c")).otherwise(None).cast(pl.String).alias("flag"),
+            )
+        )
+    return pl.concat(parts).sort("credential_id", "stage_order")
+
+
+def wide(published: pl.DataFrame, column: str = "value") -> pl.DataFrame:
+    """One row per programme, one column per metric key holding `column` (value, percentile, flag, …)."""
+    return published.pivot(on="metric", index="credential_id", values=column).select(
+        "credential_id", *[m.key for m in METRICS if m.key in published["metric"].unique().to_list()]
+    )

@@ -1,0 +1,140 @@
+"""The Programmes page: the institution table, the peer detail, the comparison and the URL, checked
+against DuckDB (mart_programme) and hand-computed rates; an old warehouse gets a clear message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.programmes.stats import wilson
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+PAGE = "views/programmes.py"
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def mart(small_warehouse: Path) -> pl.DataFrame:
+    with duckdb.connect(str(small_warehouse), read_only=True) as con:
+        return con.sql("select * from mart_programme").pl()
+
+
+def run(warehouse: Path, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None) -> AppTest:
+    monkeypatch.setenv("MCO_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page(PAGE)
+    at.query_params.update(query or {})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def busiest(mart: pl.DataFrame, rank: int = 0) -> str:
+    per = (
+        mart.group_by("provider_id")
+        .agg(pl.col("awards").sum())
+        .sort(["awards", "provider_id"], descending=[True, False])
+    )
+    return per["provider_id"][rank]
+
+
+def selectbox(at: AppTest, key: str):
+    return next(s for s in at.selectbox if s.key == key)
+
+
+def multiselect(at: AppTest, key: str):
+    return next(m for m in at.multiselect if m.key == key)
+
+
+def test_institution_table_matches_the_warehouse(small_warehouse: Path, mart: pl.DataFrame, monkeypatch):
+    at = run(small_warehouse, monkeypatch)
+    assert not at.error and not at.warning
+    provider = busiest(mart)
+    assert selectbox(at, "prog_provider").value == provider  # the default: the institution with most awards
+    own = mart.filter(pl.col("provider_id") == provider)
+    table = at.dataframe[0].value
+    assert len(table) == own.height
+    assert list(table.columns[:4]) == ["Programme", "ID", "Field", "EQF"]
+    rows = {r["credential_id"]: r for r in own.iter_rows(named=True)}
+    checked = 0
+    for record in table.to_dict("records"):
+        r = rows[record["ID"]]
+        awards, completion = record["Awards"], record["Completion"]
+        if 0 < r["awards"] < 10:
+            assert awards == "c"
+        elif awards != "c":  # shown unless secondary suppression hid it
+            assert awards.split(" · ")[0] == f"{r['awards']:,}"
+        if r["enrolled_learners"] == 0:
+            assert completion == "–"
+        elif r["enrolled_learners"] < 20:
+            assert completion == "c"
+        elif completion != "c":
+            expected = 100 * r["completed_learners"] / r["enrolled_learners"]
+            assert completion.split(" · ")[0] == f"{expected:.1f} %"
+            checked += 1
+    assert checked > 0
+    assert [m.label for m in at.metric] == ["Programmes", "Awards", "Fields", "With a peer group"]
+    assert at.metric[0].value == f"{own.height:,}"
+    assert at.metric[1].value == f"{own['awards'].sum():,}"
+    assert at.query_params["provider"] == provider
+
+
+def test_programme_detail_has_wilson_intervals(small_warehouse: Path, mart: pl.DataFrame, monkeypatch):
+    provider = busiest(mart)
+    own = mart.filter((pl.col("provider_id") == provider) & (pl.col("enrolled_learners") >= 20))
+    programme = own.sort("enrolled_learners", descending=True)["credential_id"][0]
+    at = run(small_warehouse, monkeypatch, {"provider": provider, "programme": programme})
+    assert selectbox(at, "prog_programme").value == programme
+    detail = at.dataframe[1].value
+    assert detail["Metric"].tolist()[:3] == ["Awards issued", "Completion rate", "Stacking rate (36 months)"]
+    r = own.filter(pl.col("credential_id") == programme).row(0, named=True)
+    completion = detail[detail["Metric"] == "Completion rate"].iloc[0]
+    if completion["Value"] != "suppressed (c)":
+        lo, hi = wilson(r["completed_learners"], r["enrolled_learners"])
+        assert completion["95 % CI"] == f"{lo * 100:.1f}–{hi * 100:.1f} %"
+        assert completion["Denominator"] == r["enrolled_learners"]
+    annex = detail[detail["Metric"] == "Annex I completeness"].iloc[0]
+    assert annex["Value"] == f"{r['annex_present'] / 9 * 100:.1f} %"
+
+
+def test_url_reproduces_the_view_and_the_comparison(small_warehouse: Path, mart: pl.DataFrame, monkeypatch):
+    first, second = busiest(mart, 0), busiest(mart, 1)
+    a = mart.filter(pl.col("provider_id") == first)["credential_id"].sort()[0]
+    b = mart.filter(pl.col("provider_id") == second)["credential_id"].sort()[0]
+    at = run(small_warehouse, monkeypatch, {"provider": second, "compare": f"{a},{b}"})
+    assert selectbox(at, "prog_provider").value == second
+    assert multiselect(at, "prog_compare").value == [a, b]
+    assert set(multiselect(at, "prog_compare_sources").value) == {first, second}
+    comparison = at.dataframe[2].value
+    assert comparison.shape == (8, 3) and a in comparison.columns[1] and b in comparison.columns[2]
+    # Choosing another programme is written back to the URL.
+    other = mart.filter(pl.col("provider_id") == second)["credential_id"].sort()[-1]
+    selectbox(at, "prog_programme").set_value(other).run()
+    assert not at.exception
+    assert at.query_params["programme"] == other
+    assert at.query_params["compare"] == f"{a},{b}"
+
+
+def test_comparison_is_capped_at_four_and_bad_links_are_explained(
+    small_warehouse: Path, mart: pl.DataFrame, monkeypatch
+):
+    ids = mart.sort("credential_id")["credential_id"].to_list()[:5]
+    at = run(small_warehouse, monkeypatch, {"provider": "NO-SUCH", "compare": ",".join(ids)})
+    assert multiselect(at, "prog_compare").value == ids[:4]
+    assert selectbox(at, "prog_provider").value == busiest(mart)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "NO-SUCH" in warnings and "left out" in warnings
+
+
+def test_old_warehouse_gets_a_clear_message(small_warehouse: Path, tmp_path: Path, monkeypatch):
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(small_warehouse, old)
+    with duckdb.connect(str(old)) as con:
+        con.sql("drop table mart_programme")
+    at = run(old, monkeypatch)
+    assert at.error and "mart_programme" in at.error[0].value and "mco build" in at.error[0].value
