@@ -5,6 +5,7 @@ Pure functions (no Streamlit), so the wording of flags and units is unit-testabl
 
 from __future__ import annotations
 
+from pipelines.codes import FIELD_NAMES
 from pipelines.indicators.registry import BY_ID, DIMENSION_NAMES
 from pipelines.publish.settings import disclosure
 
@@ -41,20 +42,6 @@ COUNTRY_NAMES = {
     "GB": "United Kingdom",
 }  # fmt: skip
 
-# ISCED-F 2013 broad fields (DOMAIN.md §7).
-FIELD_NAMES = {
-    "00": "Generic programmes",
-    "01": "Education",
-    "02": "Arts and humanities",
-    "03": "Social sciences, journalism and information",
-    "04": "Business, administration and law",
-    "05": "Natural sciences, mathematics and statistics",
-    "06": "Information and communication technologies",
-    "07": "Engineering, manufacturing and construction",
-    "08": "Agriculture, forestry, fisheries and veterinary",
-    "09": "Health and welfare",
-    "10": "Services",
-}
 
 # The engine's breakdowns as the dashboard names them (singular, for axis titles and selectors).
 BREAKDOWN_LABELS = {

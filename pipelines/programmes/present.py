@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.codes import FIELD_NAMES
 from pipelines.programmes.compare import BY_KEY, METRICS
 
 SUPPRESSED = "suppressed (c)"
@@ -19,19 +20,6 @@ NOT_APPLICABLE = "n/a"
 FLAG_NOTES = {
     "c": "suppressed by disclosure control (too few people, or a peer group of fewer than the minimum)",
     "z": "not applicable (no one in the denominator, or the field or EQF level is unknown)",
-}
-FIELD_NAMES = {
-    "00": "Generic programmes",
-    "01": "Education",
-    "02": "Arts and humanities",
-    "03": "Social sciences, journalism and information",
-    "04": "Business, administration and law",
-    "05": "Natural sciences, mathematics and statistics",
-    "06": "Information and communication technologies",
-    "07": "Engineering, manufacturing and construction",
-    "08": "Agriculture, forestry, fisheries and veterinary",
-    "09": "Health and welfare",
-    "10": "Services",
 }
 
 
