@@ -380,6 +380,6 @@ def _build_info(
             int(report["rows_in"].sum()),
             int(report["rows_loaded"].sum()),
             int(report["rows_quarantined"].sum()),
-            docs.relative_to(home).as_posix() if docs else None,
+            Path(os.path.relpath(docs.resolve(), home.resolve())).as_posix() if docs else None,
         ],
     )

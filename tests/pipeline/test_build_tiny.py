@@ -149,3 +149,16 @@ def test_annex_elements_per_award(tiny):
     con.close()
     assert got["A1"] == ()
     assert got["A3"] == ("learning_outcomes", "level", "assessment_type", "quality_assurance")
+
+
+def test_relative_warehouse_path_with_the_gate(tmp_path, monkeypatch):
+    """`make run` passes relative paths; the Data Docs path is stored relative to the warehouse."""
+    raw = write_tiny(tmp_path / "raw")
+    monkeypatch.chdir(tmp_path)
+    result = build(Path("raw"), Path("curated/warehouse.duckdb"), max_quarantine_share=1.0)
+    con = duckdb.connect("curated/warehouse.duckdb", read_only=True)
+    (docs,) = rows(con, "select data_docs from build_info")[0]
+    con.close()
+    assert raw.exists() and result.data_docs is not None
+    assert docs == f"data_docs/{result.build_id}/index.html"
+    assert (tmp_path / "curated" / docs).exists()
