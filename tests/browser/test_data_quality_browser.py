@@ -7,10 +7,7 @@ selection (the link follows), and saves artifacts/screenshots/data_quality.png f
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +19,9 @@ from tests.browser.test_overview_browser import (  # noqa: F401  (`browser` is a
     SCREENSHOTS,
     assert_no_errors,
     browser,
-    free_port,
     screenshot,
     settle,
-    wait_until_serving,
+    streamlit_server,
 )
 from tests.dashboard.test_data_quality_apptest import build_twice
 
@@ -40,27 +36,8 @@ def two_builds(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 @pytest.fixture(scope="module")
 def dq_server(two_builds: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Streamlit serving the two-build warehouse (the same start-up as the overview's browser test)."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("streamlit_dq") / "server.log"
-    env = {**os.environ, "MCO_WAREHOUSE": str(two_builds)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, proc, log)
+    with streamlit_server(tmp_path_factory.mktemp("streamlit_dq"), MCO_WAREHOUSE=str(two_builds)) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def metric(page, label: str) -> str:

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,11 +70,12 @@ def wait_until_serving(url: str, server: subprocess.Popen, log: Path, timeout: f
     pytest.fail(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def server(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def streamlit_server(log_dir: Path, **env_extra: str) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on a free local port with extra environment; stopped on exit."""
     port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "MCO_WAREHOUSE": str(small_warehouse)}
+    log = log_dir / "server.log"
+    env = {**os.environ, **env_extra}
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -92,6 +94,12 @@ def server(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(tmp_path_factory.mktemp("streamlit"), MCO_WAREHOUSE=str(small_warehouse)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

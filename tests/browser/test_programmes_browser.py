@@ -6,10 +6,7 @@ Screenshots: artifacts/screenshots/programmes.png and downloads.png.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,16 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser.test_overview_browser import (
-    CHROMIUM_ARGS,
-    ROOT,
+from tests.browser.test_overview_browser import (  # noqa: F401  (`browser` is a fixture)
     SCREENSHOTS,
     assert_no_errors,
-    chromium,
-    free_port,
+    browser,
     screenshot,
     settle,
-    wait_until_serving,
+    streamlit_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -44,40 +38,10 @@ def releases(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def server(small_warehouse: Path, releases: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "MCO_WAREHOUSE": str(small_warehouse), "MCO_RELEASES": str(releases)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, proc, log)
+    with streamlit_server(
+        tmp_path_factory.mktemp("streamlit"), MCO_WAREHOUSE=str(small_warehouse), MCO_RELEASES=str(releases)
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def two_providers(warehouse: Path) -> tuple[str, str, str]:
@@ -103,7 +67,7 @@ def wait_for_page(page, charts: int) -> float:
     return time.monotonic() - started
 
 
-def test_programmes_page_in_a_browser(server: str, browser, small_warehouse: Path):
+def test_programmes_page_in_a_browser(server: str, browser, small_warehouse: Path):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     first, second, second_name = two_providers(small_warehouse)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -134,7 +98,7 @@ def test_programmes_page_in_a_browser(server: str, browser, small_warehouse: Pat
         page.close()
 
 
-def test_downloads_page_in_a_browser(server: str, browser, releases: Path):
+def test_downloads_page_in_a_browser(server: str, browser, releases: Path):  # noqa: F811
     version = next(p.name for p in releases.iterdir() if p.is_dir())
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:
