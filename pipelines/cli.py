@@ -121,28 +121,9 @@ def build(
             gate=gate,
             on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
         )
-    table = Table(title=f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})")
-    for col in ("file", "record type", "rows in", "loaded", "quarantined", "rejected", "note"):
-        table.add_column(
-            col, justify="right" if col in ("rows in", "loaded", "quarantined", "rejected") else "left"
-        )
-    for r in result.report.iter_rows(named=True):
-        rejected = r["status"] == "rejected"
-        note = "rejected (see below)" if rejected else (r["notes"] or "")
-        style = "red" if rejected else ("yellow" if r["rows_quarantined"] else None)
-        table.add_row(
-            r["source_file"],
-            r["record_type"] or "?",
-            f"{r['rows_in']:,}",
-            f"{r['rows_loaded']:,}",
-            f"{r['rows_quarantined']:,}",
-            f"{r['rows_rejected']:,}",
-            note,
-            style=style,
-        )
-    out.print(table)
-    for r in result.report.filter(pl.col("status") == "rejected").iter_rows(named=True):
-        out.print(f"[red]Rejected[/] {r['source_file']}: {r['reason']}", highlight=False)
+    _print_deliveries(
+        f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})", result.report, "loaded"
+    )
     out.print(
         f"[bold green]Built[/] {result.warehouse} in {result.seconds:.1f} s: {result.rows_in:,} rows in, "
         f"{result.rows_loaded:,} loaded, {result.rows_quarantined:,} quarantined, "
@@ -287,21 +268,7 @@ def validate(
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(examples), indent=1, default=str) + "\n")
         raise typer.Exit(0 if report.clean else 1)
-    table = Table(title=f"Validation of {path} (cut-off {report.cutoff})")
-    for col in ("file", "record type", "rows in", "would load", "quarantined", "rejected", "note"):
-        table.add_column(col)
-    for r in report.files.iter_rows(named=True):
-        note = r["reason"] if r["status"] == "rejected" else (r["notes"] or "")
-        table.add_row(
-            r["source_file"],
-            r["record_type"] or "?",
-            f"{r['rows_in']:,}",
-            f"{r['rows_loaded']:,}",
-            f"{r['rows_quarantined']:,}",
-            f"{r['rows_rejected']:,}",
-            note,
-        )
-    out.print(table)
+    _print_deliveries(f"Validation of {path} (cut-off {report.cutoff})", report.files, "would load")
     if report.quarantine.height:
         problems = Table(title="Problems found (file:line: detail)")
         for col in ("record type", "reason", "rows", "examples"):
@@ -417,6 +384,26 @@ def export(
             f"  zip    {r.archive}",
             highlight=False,
         )
+
+
+def _print_deliveries(title: str, report: pl.DataFrame, loaded: str) -> None:
+    """The per-file accounting table of a build or a validation, then the reasons files were rejected."""
+    counts = ("rows in", loaded, "quarantined", "rejected")
+    table = Table(title=title)
+    for col in ("file", "record type", *counts, "note"):
+        table.add_column(col, justify="right" if col in counts else "left")
+    for r in report.iter_rows(named=True):
+        rejected = r["status"] == "rejected"
+        table.add_row(
+            r["source_file"],
+            r["record_type"] or "?",
+            *(f"{r[c]:,}" for c in ("rows_in", "rows_loaded", "rows_quarantined", "rows_rejected")),
+            "rejected (see below)" if rejected else (r["notes"] or ""),
+            style="red" if rejected else ("yellow" if r["rows_quarantined"] else None),
+        )
+    out.print(table)
+    for r in report.filter(pl.col("status") == "rejected").iter_rows(named=True):
+        out.print(f"[red]Rejected[/] {r['source_file']}: {r['reason']}", highlight=False)
 
 
 def _fmt(value: float | None, unit: str) -> str:
