@@ -20,6 +20,7 @@ import polars as pl
 
 from dashboard.formatting import FLAG_MEANINGS, UNIT_LABELS
 from pipelines.indicators.registry import Indicator
+from pipelines.publish.csv_safe import neutralise
 
 PUBLISHER = "Microcredential Observatory"
 LICENCE = "CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/)"
@@ -100,7 +101,7 @@ def csv_bytes(rows: pl.DataFrame, meta: Mapping[str, str]) -> bytes:
     """`# key: value` header lines, then the rows as CSV (UTF-8)."""
     header = "".join(f"# {_one_line(k)}: {_one_line(v)}\n" for k, v in meta.items())
     buffer = io.BytesIO()
-    rows.write_csv(buffer)
+    neutralise(rows).write_csv(buffer)
     return header.encode("utf-8") + buffer.getvalue()
 
 

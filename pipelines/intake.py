@@ -15,17 +15,66 @@ from pipelines.contracts import contracts
 from pipelines.errors import BuildFailed, FileRejected
 from pipelines.quality.staging import stage
 from pipelines.sources.credentials_intake import create_source_tables, load_credentials
-from pipelines.sources.csv_template import read
+from pipelines.sources.csv_template import KIND_TEXT, read
 from pipelines.sources.discover import DeliveryFile
 from pipelines.warehouse import rows
 
 
 def _count_lines(path: Path) -> int:
-    """Data rows in a file we could not parse: its lines less the header."""
+    """Data rows in a file we could not parse: its lines less the header, read in bounded chunks.
+
+    A symbolic link or special file counts 0: we must not read what it points at.
+    """
+    if path.is_symlink() or not path.is_file():
+        return 0
+    lines, last = 0, b"\n"
     with open(path, "rb") as fh:
-        data = fh.read()
-    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
-    return max(lines - 1, 0)
+        while chunk := fh.read(16 * 1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return max(lines + (0 if last == b"\n" else 1) - 1, 0)
+
+
+def _entry(f: DeliveryFile) -> dict:
+    return {
+        "source_file": f.name,
+        "record_type": f.table,
+        "status": "loaded",
+        "reason": None,
+        "notes": None,
+        "rows_in": 0,
+        "rows_rejected": 0,
+        "malformed_lines": 0,
+    }
+
+
+def _reject(entry: dict, reason: str, rows_in: int) -> dict:
+    entry.update(status="rejected", reason=reason, rows_in=rows_in, rows_rejected=rows_in)
+    return entry
+
+
+def _quarantine_malformed(
+    con: duckdb.DuckDBPyConnection, f: DeliveryFile, bad: list[tuple[int, str]]
+) -> None:
+    """One insert for all malformed lines of a file; the detail is a fixed phrase, never the line."""
+    if not bad:
+        return
+    frame = pl.DataFrame(
+        {
+            "line": [line for line, _ in bad],
+            "detail": [
+                f"line cannot be parsed: {KIND_TEXT.get(kind, KIND_TEXT['malformed'])}" for _, kind in bad
+            ],
+        },
+        schema={"line": pl.Int64, "detail": pl.String},
+    )
+    con.register("malformed_frame", frame.to_arrow())
+    con.execute(
+        "insert into quarantine select ?, ?, line, 'malformed_row', 'csv.parse', detail, null "
+        "from malformed_frame",
+        [f.table, f.name],
+    )
+    con.unregister("malformed_frame")
 
 
 def _common_root(files: list[DeliveryFile]) -> Path:
@@ -50,43 +99,29 @@ def load_deliveries(
     """
     report: list[dict] = []
     by_table: dict[str, list[str]] = {t: [] for t in contracts()}
-    credential_files = [f for f in files if f.path.suffix.lower() != ".csv"]
+    refused = [f for f in files if f.rejected]
+    for f in refused:
+        report.append(_reject(_entry(f), f.rejected, 0))
+    credential_files = [f for f in files if f.path.suffix.lower() != ".csv" and not f.rejected]
     for i, f in enumerate(files):
-        if f in credential_files:
+        if f in credential_files or f.rejected:
             continue
         step(f"reading {f.name}")
-        entry = {
-            "source_file": f.name,
-            "record_type": f.table,
-            "status": "loaded",
-            "reason": None,
-            "notes": None,
-            "rows_in": 0,
-            "rows_rejected": 0,
-            "malformed_lines": 0,
-        }
+        entry = _entry(f)
         if f.table is None:
             known = ", ".join(contracts())
-            entry.update(
-                status="rejected", reason=f"no template matches this file name (CSV templates: {known})"
-            )
-            entry["rows_in"] = entry["rows_rejected"] = _count_lines(f.path)
-            report.append(entry)
+            reason = f"no template matches this file name (CSV templates: {known})"
+            report.append(_reject(entry, reason, _count_lines(f.path)))
             continue
         tmp = f"raw_{i}"
         try:
             result = read(con, f, contracts()[f.table], tmp)
         except FileRejected as exc:
-            entry.update(status="rejected", reason=exc.message)
-            entry["rows_in"] = entry["rows_rejected"] = _count_lines(f.path)
-            report.append(entry)
+            rows_in = getattr(exc, "rows_in", None)
+            report.append(_reject(entry, exc.message, _count_lines(f.path) if rows_in is None else rows_in))
             continue
         by_table[f.table].append(tmp)
-        for line, kind in result.bad_lines:
-            con.execute(
-                "insert into quarantine values (?, ?, ?, 'malformed_row', 'csv.parse', ?, null)",
-                [f.table, f.name, line, f"line cannot be parsed: {kind.replace('_', ' ')}"],
-            )
+        _quarantine_malformed(con, f, result.bad_lines)
         entry.update(
             rows_in=result.rows + len(result.bad_lines),
             malformed_lines=len(result.bad_lines),

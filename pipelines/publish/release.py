@@ -33,6 +33,7 @@ import polars as pl
 import yaml
 
 from pipelines.errors import ObservatoryError
+from pipelines.publish.csv_safe import neutralise
 from pipelines.publish.dictionary import FLAGS, describe, markdown
 from pipelines.publish.release_tables import PUBLIC, PUBLIC_TABLES, RESTRICTED, RESTRICTED_TABLES, TableSpec
 from pipelines.publish.settings import Disclosure, _load, config_path, disclosure
@@ -173,7 +174,7 @@ def write_release(
             step(f"export {spec.name}")
             frame = spec.load(con, rules)
             files = [f"data/{spec.name}.csv", f"data/{spec.name}.parquet"]
-            frame.write_csv(tmp / files[0])
+            neutralise(frame).write_csv(tmp / files[0])
             frame.write_parquet(tmp / files[1], compression="zstd", statistics=True)
             entries.append(describe(spec, frame, files))
             frames[spec.name] = frame

@@ -1,7 +1,14 @@
-"""Find the delivery files in a raw folder and tell which record type each one holds."""
+"""Find the delivery files in a raw folder and tell which record type each one holds.
+
+A delivery is data handed to us, so nothing in it may point elsewhere: symbolic links (to files or
+folders), special files and anything resolving outside the raw folder are listed as rejected without
+ever being opened (a link named `awards_key.csv` could point at the pseudonymisation key).
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +16,9 @@ from pipelines.contracts import contracts
 
 # Files the generator writes beside the data; they describe a delivery and hold no records.
 METADATA_FILES = {"manifest.json", "ground_truth.json"}
+SYMLINK = "a symbolic link; deliveries must be regular files inside the delivery folder"
+SPECIAL = "not a regular file; deliveries must be regular files inside the delivery folder"
+OUTSIDE = "resolves outside the delivery folder; deliveries must be regular files inside it"
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,7 @@ class DeliveryFile:
     path: Path
     name: str  # path relative to the raw folder, as shown to users and stored as provenance
     table: str | None  # record type, None when no template matches
+    rejected: str | None = None  # why the file is refused unread (symlink, special file, outside)
 
 
 def record_type(file_name: str) -> str | None:
@@ -25,13 +36,49 @@ def record_type(file_name: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+def _hidden(rel: str) -> bool:
+    return any(part.startswith(".") for part in Path(rel).parts)
+
+
+def refusal(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read, judged from its own entry (lstat), never from a link's target."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return SPECIAL
+    if stat.S_ISLNK(info.st_mode):
+        return SYMLINK
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        return SPECIAL
+    try:
+        path.resolve(strict=True).relative_to(root.resolve(strict=True))
+    except (OSError, ValueError):
+        return OUTSIDE
+    return None
+
+
+def _entry(path: Path, raw: Path, reason: str | None) -> DeliveryFile:
+    rel = path.relative_to(raw).as_posix()
+    csv = path.suffix.lower() == ".csv"
+    return DeliveryFile(path, rel, record_type(path.name) if csv else None, reason)
+
+
 def discover(raw: Path) -> list[DeliveryFile]:
-    """Every file under `raw` except metadata and hidden files, sorted so builds are repeatable."""
+    """Every file under `raw` except metadata and hidden files, sorted so builds are repeatable.
+
+    The walk never follows links: a linked folder is one rejected entry, its contents unseen.
+    """
     files = []
-    for path in sorted(p for p in raw.rglob("*") if p.is_file()):
-        rel = path.relative_to(raw).as_posix()
-        if path.name in METADATA_FILES or any(part.startswith(".") for part in Path(rel).parts):
-            continue
-        table = record_type(path.name) if path.suffix.lower() == ".csv" else None
-        files.append(DeliveryFile(path, rel, table))
-    return files
+    for top, dirs, names in os.walk(raw, followlinks=False):
+        here = Path(top)
+        for d in list(dirs):
+            if (here / d).is_symlink():
+                dirs.remove(d)
+                names.append(d)
+        for name in names:
+            path = here / name
+            rel = path.relative_to(raw).as_posix()
+            if name in METADATA_FILES or _hidden(rel):
+                continue
+            files.append(_entry(path, raw, refusal(path, raw)))
+    return sorted(files, key=lambda f: Path(f.name).parts)
