@@ -106,11 +106,36 @@ def build(
     gate: Annotated[
         bool, typer.Option(help="Run the Great Expectations quality gate and write its Data Docs.")
     ] = True,
+    new_key: Annotated[
+        bool,
+        typer.Option(
+            "--new-key",
+            help="Accept a pseudonymisation key other than the one the current warehouse was built with "
+            "(learners then no longer link to earlier deliveries).",
+        ),
+    ] = False,
+    wait: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            metavar="SECONDS",
+            help="When another build of the same warehouse is running, wait up to this long for it "
+            "(default: fail at once).",
+        ),
+    ] = None,
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     from pipelines.build import build as run_build
 
     cut = _parse_date(cutoff, "--cutoff") if cutoff else None
+
+    def waiting(holder: str) -> None:
+        err.print(
+            f"Waiting up to {wait:g} s for the other build of {warehouse} ({holder}) to finish…",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     with _progress() as progress:
         task = progress.add_task("building", total=None)
         result = run_build(
@@ -119,6 +144,9 @@ def build(
             cutoff=cut,
             max_quarantine_share=max_quarantine_share,
             gate=gate,
+            new_key=new_key,
+            wait=wait,
+            on_wait=waiting,
             on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
         )
     _print_deliveries(
@@ -426,8 +454,13 @@ def _parse_date(text: str, option: str) -> date:
 
 def main() -> None:
     """Entry point: user errors become one clear sentence, never a traceback."""
+    from pipelines.buildguard import BuildInterrupted
+
     try:
         app()
+    except BuildInterrupted as exc:
+        sys.stderr.write(f"Interrupted: {exc}.\n")
+        sys.exit(exc.exit_code)
     except ObservatoryError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         sys.exit(1)

@@ -23,6 +23,9 @@ from pipelines.quality.staging import QUARANTINE_DDL
 from pipelines.sources.discover import DeliveryFile, discover, record_type
 from pipelines.warehouse import rows
 
+# The record types the digital-credential readers stage from each credential (see credentials_intake).
+CREDENTIAL_TABLES = frozenset({"providers", "credentials", "awards"})
+
 
 @dataclass
 class ValidationReport:
@@ -85,10 +88,12 @@ def validate(path: Path, against: Path | None = None, cutoff: date | None = None
     try:
         pseudonymise.register(con, pseudonymise.load_key())
         present = {f.table for f in files if f.table}
+        if any(f.path.suffix.lower() != ".csv" for f in files):
+            present |= CREDENTIAL_TABLES  # a digital credential brings its award, specification and issuer
         missing = [t for t in contracts() if t not in present]
         prestaged: set[str] = set()
         if against is not None and Path(against).exists() and missing:
-            con.execute(f"attach '{Path(against)}' as wh (read_only)")
+            con.execute("attach ? as wh (read_only)", [str(Path(against))])
             have = {
                 t for (t,) in rows(con, "select table_name from duckdb_tables() where database_name = 'wh'")
             }
@@ -100,7 +105,7 @@ def validate(path: Path, against: Path | None = None, cutoff: date | None = None
                 found = rows(con, "select data_cutoff from wh.build_info")
                 cutoff = found[0][0] if found else None
         cutoff = cutoff or (read_cutoff(root) if root.is_dir() else None) or date.today()
-        con.execute(f"set variable cutoff = date '{cutoff.isoformat()}'")
+        con.execute("set variable cutoff = ?::date", [cutoff])
         con.execute(QUARANTINE_DDL)
         skipped = frozenset(t for t in missing if t not in prestaged)
         report = load_deliveries(
