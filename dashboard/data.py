@@ -4,8 +4,9 @@ The dashboard reads curated tables and marts only, through the same indicator en
 figures on screen are the published figures. A view without filters reads the build's public cube
 (`pub_indicator_cube`, every indicator by every breakdown, already under disclosure control); a
 filtered view calls the engine (`compute` + `published`), cached on (indicators, breakdown, filters).
-Caches are keyed on the warehouse file's path and modification time: after `mco build` swaps in a new
-warehouse, the next page run reads the new one.
+Caches are keyed on the warehouse file's path, modification time and identity (device, inode, size):
+after `mco build` swaps in a new warehouse, the next page run opens and reads the new one
+(`dashboard/connection.py` explains why a plain `duckdb.connect(path)` would not).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard import connection
 from dashboard.filters import Options
 from pipelines.config import DEFAULT_WAREHOUSE
-from pipelines.indicators import engine
+from pipelines.indicators import annex_elements, engine
 from pipelines.indicators.engine import Filters
 from pipelines.indicators.registry import INDICATORS
 
@@ -34,6 +36,7 @@ class Warehouse(NamedTuple):
 
     path: str
     stamp: int  # st_mtime_ns of the file
+    identity: tuple[int, ...] = ()  # (st_dev, st_ino, st_size): with the stamp, one build's file
 
 
 def warehouse_path() -> Path:
@@ -58,23 +61,24 @@ def require_warehouse() -> Warehouse:
             icon=":material/database_off:",
         )
         st.stop()
-    return Warehouse(str(path), path.stat().st_mtime_ns)
+    return Warehouse(str(path), *connection.file_identity(path))
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
     con.close()
 
 
-@st.cache_resource(max_entries=4, on_release=_close, show_spinner=False)
-def _connection(path: str, stamp: int) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per warehouse build, shared by all sessions (queries use cursors)."""
-    return duckdb.connect(path, read_only=True)
+@st.cache_resource(max_entries=2, on_release=_close, show_spinner=False)
+def _connection(path: str, stamp: int, identity: tuple[int, ...] = ()) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per warehouse build, shared by all sessions (queries use cursors); the
+    previous build's stays open for queries still running on it, older ones are closed."""
+    return connection.open_readonly(path)
 
 
 def _cursor(wh: Warehouse) -> duckdb.DuckDBPyConnection:
     """A cursor per query: DuckDB connections refuse overlapping results, cursors are thread-safe."""
     try:
-        return _connection(wh.path, wh.stamp).cursor()
+        return connection.cursor(_connection(wh.path, wh.stamp, wh.identity))
     except duckdb.Error as exc:
         st.error(
             f"**The warehouse at `{wh.path}` could not be opened** ({type(exc).__name__}). "
@@ -122,9 +126,9 @@ def _indicators(
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _cube(path: str, stamp: int) -> pl.DataFrame | None:
+def _cube(path: str, stamp: int, identity: tuple[int, ...] = ()) -> pl.DataFrame | None:
     """The whole public cube in memory (read-only, shared by all sessions); None in an older warehouse."""
-    cur = _connection(path, stamp).cursor()
+    cur = connection.cursor(_connection(path, stamp, identity))
     try:
         return cur.sql(f"select * from {PUBLIC_CUBE} order by indicator_id, breakdown, breakdown_value").pl()
     except duckdb.CatalogException:
@@ -135,7 +139,7 @@ def _cube(path: str, stamp: int) -> pl.DataFrame | None:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cube_slice(wh: Warehouse, indicator_ids: tuple[str, ...] | None, by: str) -> pl.DataFrame | None:
-    cube = _cube(wh.path, wh.stamp)
+    cube = _cube(wh.path, wh.stamp, wh.identity)
     if cube is None:
         return None
     rows = cube.filter(pl.col("breakdown") == by)
@@ -385,21 +389,6 @@ TARGET_SCHEMA = {
     "source": pl.String,
 }
 
-# The mandatory Annex I elements (DOMAIN.md §2), as the award-level mart names them, with the name the
-# specification-level list uses where it differs, and whether the element describes the award itself.
-ANNEX_ELEMENTS: tuple[tuple[str, str, str | None], ...] = (
-    ("learner_identification", "Identification of the learner", None),
-    ("title", "Title", "title"),
-    ("issuer_country", "Country/region of the issuer", "issuer_country"),
-    ("awarding_body", "Awarding body", "awarding_body"),
-    ("issue_date", "Date of issuing", None),
-    ("learning_outcomes", "Learning outcomes", "learning_outcomes"),
-    ("workload", "Notional workload", "workload"),
-    ("level", "Level (EQF)", "level"),
-    ("assessment_type", "Type of assessment", "assessment_type"),
-    ("participation_form", "Form of participation", "participation_form"),
-    ("quality_assurance", "Type of quality assurance", "qa_type"),
-)
 VPL_OUTCOMES = {
     "exemption": "Exemption from part of a programme",
     "access": "Access to a programme",
@@ -434,24 +423,15 @@ def targets(wh: Warehouse) -> dict[str, dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int]:
-    from pipelines.indicators.registry import BASES
-
-    where, params = filters.where()
+def _base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int | None]:
     cur = _cursor(wh)
     try:
-        counts = {}
-        for base in bases:
-            # specifications count once however many years they were on offer, as their indicators do
-            what = "count(distinct credential_id)" if base == "specs" else "count(*)"
-            sql = f"select {what} from {BASES[base]} where {where}"
-            counts[base] = int(cur.sql(sql, params=params).fetchall()[0][0])
-        return counts
+        return engine.base_totals(cur, bases, filters)
     finally:
         cur.close()
 
 
-def base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int]:
+def base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int | None]:
     """Records of each base mart in the view: the whole of which an indicator's coverage is a share."""
     try:
         return _base_counts(wh, bases, filters)
@@ -460,84 +440,13 @@ def base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict
         raise  # unreachable: st.stop() ends the run
 
 
-def _share_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Shares with flags by the rule for rates: `z` without a denominator, `c` below the threshold."""
-    den = pl.col("denominator")
-    flag = (
-        pl.when(den.is_null() | (den <= 0))
-        .then(pl.lit("z"))
-        .when(den < engine.MIN_DENOMINATOR)
-        .then(pl.lit("c"))
-        .otherwise(None)
-    )
-    return frame.with_columns(flag.alias("flag")).with_columns(
-        pl.when(pl.col("flag").is_null()).then(pl.col("numerator") / den * 100).alias("value"),
-        pl.when(pl.col("flag") == "c").then(None).otherwise(pl.col("numerator")).alias("numerator"),
-        pl.when(pl.col("flag") == "c").then(None).otherwise(den).alias("denominator"),
-        pl.when(pl.col("flag") == "c").then(pl.lit("primary")).alias("suppression"),
-    )
-
-
-def _missing_counts(cur, view_sql: str, column: str, params: list) -> tuple[int, dict[str, int]]:
-    """Records in a view and, per element, how many of them miss it (the view has a list column)."""
-    rows = cur.sql(
-        f"""
-        with view as ({view_sql}),
-        n as (select count(*) as n from view),
-        m as (select e as element, count(*) as k from view, unnest({column}) as t(e) group by 1)
-        select n.n, m.element, m.k from n left join m on true
-        """,
-        params=params,
-    ).fetchall()
-    total = int(rows[0][0]) if rows else 0
-    return total, {element: int(k) for _, element, k in rows if element is not None}
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def _annex_missing(wh: Warehouse, filters: Filters) -> pl.DataFrame:
-    where, params = filters.where()
     cur = _cursor(wh)
     try:
-        n_specs, spec_counts = _missing_counts(
-            cur,
-            "select c.annex_missing from dim_credential as c where c.credential_id in "
-            f"(select credential_id from mart_credential_year where {where})",
-            "annex_missing",
-            params,
-        )
-        n_awards, award_counts = _missing_counts(
-            cur,
-            f"""
-            select missing_mandatory from (
-                select x.missing_mandatory, x.year, p.country_code, p.region_code, p.provider_type,
-                       c.isced_f_broad, c.eqf_level
-                from mart_award_annex as x
-                join dim_provider as p on p.provider_id = x.provider_id
-                join dim_credential as c on c.credential_id = x.credential_id
-            ) where {where}
-            """,
-            "missing_mandatory",
-            params,
-        )
+        return annex_elements.annex_missing(cur, filters)
     finally:
         cur.close()
-    rows = []
-    for element, label, spec_name in ANNEX_ELEMENTS:
-        rows.append((element, label, "awards", award_counts.get(element, 0), n_awards))
-        if spec_name is not None:
-            rows.append((element, label, "specifications", spec_counts.get(spec_name, 0), n_specs))
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "element": pl.String,
-            "element_label": pl.String,
-            "counted_over": pl.String,
-            "numerator": pl.Float64,
-            "denominator": pl.Float64,
-        },
-        orient="row",
-    )
-    return _share_rows(frame)
 
 
 def annex_missing(wh: Warehouse, filters: Filters) -> pl.DataFrame:
@@ -554,44 +463,28 @@ def annex_missing(wh: Warehouse, filters: Filters) -> pl.DataFrame:
         raise  # unreachable: st.stop() ends the run
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _vpl_outcomes(wh: Warehouse, filters: Filters) -> pl.DataFrame:
-    from pipelines.publish.disclosure import protect
-
-    where, params = filters.where()
-    cur = _cursor(wh)
-    try:
-        found = dict(
-            cur.sql(
-                f"select vpl_outcome, count(*) from mart_pathway_event where {where} "
-                "and vpl_outcome is not null group by 1",
-                params=params,
-            ).fetchall()
-        )
-    finally:
-        cur.close()
-    outcomes = list(VPL_OUTCOMES) + sorted(set(found) - set(VPL_OUTCOMES))
-    counts = [float(found.get(o, 0)) for o in outcomes]
-    frame = pl.DataFrame(
-        {
-            "indicator_id": ["FLX-5"] * len(outcomes),
-            "breakdown": ["vpl_outcome"] * len(outcomes),
-            "breakdown_value": outcomes,
-            "numerator": counts,
-            "denominator": [None] * len(outcomes),
-            "value": counts,
-            # events of people: small counts are suppressed like counts of people (DOMAIN.md §6)
-            "flag": ["c" if 0 < n < engine.MIN_PEOPLE else None for n in counts],
-        },
-        schema=engine.RESULT_SCHEMA,
-    )
-    return protect(frame)
-
-
 def vpl_outcomes(wh: Warehouse, filters: Filters) -> pl.DataFrame:
-    """FLX-5 by outcome of the validation (exemption, access, …), under disclosure control."""
-    try:
-        return _vpl_outcomes(wh, filters)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
+    """FLX-5 by outcome of the validation (exemption, access, …), as published by the engine, with a
+    zero row for each known outcome not found in the view."""
+    found = indicators(wh, ("FLX-5",), "vpl_outcome", filters).filter(pl.col("breakdown_value") != "unknown")
+    missing = [o for o in VPL_OUTCOMES if o not in set(found["breakdown_value"].to_list())]
+    zeros = pl.DataFrame(
+        {
+            "indicator_id": "FLX-5",
+            "breakdown": "vpl_outcome",
+            "breakdown_value": missing,
+            "numerator": 0.0,
+            "denominator": None,
+            "value": 0.0,
+            "flag": None,
+            "suppression": None,
+        },
+        schema=found.schema,
+    )
+    order = {o: i for i, o in enumerate(VPL_OUTCOMES)}
+    return (
+        pl.concat([found, zeros])
+        .with_columns(pl.col("breakdown_value").replace_strict(order, default=len(order)).alias("_o"))
+        .sort("_o", "breakdown_value")
+        .drop("_o")
+    )

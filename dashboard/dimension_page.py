@@ -271,11 +271,11 @@ def coverage(ind: Indicator, row: Mapping | None, bases: Mapping[str, int], out5
     total = bases.get(ind.base)
     if row is None or row["flag"] == "c" or row["denominator"] is None:
         return "n/a: the figure is suppressed or not available" if row else "n/a"
+    if total is None or 0 < total < MIN_DENOMINATOR:
+        return "suppressed (c): too few records in view"
     if not total:
         return "n/a: no records in view"
-    if total < MIN_DENOMINATOR:
-        return "suppressed (c): too few records in view"
-    counted = row["denominator"] / DENOMINATOR_PER_RECORD.get(ind.id, 1)
+    counted = min(row["denominator"] / DENOMINATOR_PER_RECORD.get(ind.id, 1), total)  # both perturbed
     return (
         f"{counted / total * 100:.1f} % of the {BASE_NOUNS[ind.base]} in view ({counted:,.0f} of {total:,})"
     )
@@ -290,7 +290,7 @@ def disclosure_rule(ind: Indicator) -> str:
         return f"suppressed when either group has fewer than {MIN_DENOMINATOR} records"
     if ind.denominator_sql is not None or ind.kind == "growth":
         return f"suppressed when the denominator is below {MIN_DENOMINATOR}"
-    return "a count of records (not of people): published as is"
+    return "a count of records (not of people): perturbed like every published count"
 
 
 def about_text(ind: Indicator, coverage_text: str | None = None) -> str:

@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard import connection
 from dashboard.data import Warehouse
 from pipelines.programmes import charts
 from pipelines.programmes.compare import funnel, programme_metrics
@@ -24,15 +25,16 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
     con.close()
 
 
-@st.cache_resource(max_entries=4, on_release=_close, show_spinner=False)
-def _connection(path: str, stamp: int) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path, read_only=True)
+@st.cache_resource(max_entries=2, on_release=_close, show_spinner=False)
+def _connection(path: str, stamp: int, identity: tuple) -> duckdb.DuckDBPyConnection:
+    """Its own read-only instance per build of the file (see dashboard/connection.py)."""
+    return connection.open_readonly(path)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _mart(path: str, stamp: int) -> pl.DataFrame | None:
+def _mart(path: str, stamp: int, identity: tuple = ()) -> pl.DataFrame | None:
     """mart_programme in memory (read-only, shared); None when the warehouse predates it."""
-    cur = _connection(path, stamp).cursor()
+    cur = connection.cursor(_connection(path, stamp, identity))
     try:
         return cur.sql(f"select * from {MART} order by credential_id").pl()
     except duckdb.CatalogException:
@@ -44,7 +46,7 @@ def _mart(path: str, stamp: int) -> pl.DataFrame | None:
 def programmes(wh: Warehouse) -> pl.DataFrame:
     """Every programme (one row per credential), or a clear message when the build is too old."""
     try:
-        mart = _mart(wh.path, wh.stamp)
+        mart = _mart(wh.path, wh.stamp, wh.identity)
     except duckdb.Error as exc:
         mart, error = None, str(exc).splitlines()[0]
     else:
@@ -60,14 +62,14 @@ def programmes(wh: Warehouse) -> pl.DataFrame:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _published(path: str, stamp: int) -> pl.DataFrame:
-    return programme_metrics(_mart(path, stamp))
+def _published(path: str, stamp: int, identity: tuple = ()) -> pl.DataFrame:
+    return programme_metrics(_mart(path, stamp, identity))
 
 
 def published(wh: Warehouse) -> pl.DataFrame:
     """One row per programme and metric with CI, peer median and percentile, after disclosure control."""
     programmes(wh)
-    return _published(wh.path, wh.stamp)
+    return _published(wh.path, wh.stamp, wh.identity)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import pseudonymise
+from pipelines import cellkey, pseudonymise
+from pipelines.buildguard import SignalGuard, build_lock, building_prefix, remove_stale
 from pipelines.config import REQUIRED_TABLES, max_quarantine_share_setting
 from pipelines.errors import BuildFailed
-from pipelines.indicators.engine import BREAKDOWNS, compute, published
+from pipelines.indicators.engine import BREAKDOWNS, compute, published, raw
 from pipelines.indicators.registry import BY_ID, INDICATORS
 from pipelines.intake import file_report, load_deliveries
 from pipelines.publish.settings import targets
@@ -98,15 +100,42 @@ def read_cutoff(raw: Path) -> date | None:
         raise BuildFailed(f"manifest.json has no valid data_cutoff date ({exc})", manifest) from None
 
 
-def _digest(files: list[DeliveryFile], cutoff: date) -> str:
-    """Build id: a hash of the input bytes and cut-off, so the same inputs give the same id."""
+def _digest(files: list[DeliveryFile], cutoff: date, key_fingerprint: str) -> str:
+    """Build id: a hash of the input bytes, cut-off and key fingerprint, so the same inputs give the same
+    id and a new pseudonymisation key (other learner keys, other tables) gives a new one."""
     h = hashlib.sha256(cutoff.isoformat().encode())
+    h.update(b"\0key:" + key_fingerprint.encode())
     for f in files:
         h.update(f.name.encode())
         with open(f.path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()[:16]
+
+
+KEY_CHANGED = (
+    "the pseudonymisation key changed (fingerprint {old} in the current warehouse, {new} now): learner "
+    "links to earlier deliveries would break; pass --new-key if this is intended"
+)
+
+
+def previous_fingerprint(warehouse: Path) -> str | None:
+    """The key fingerprint recorded by the build of `warehouse`; None without one (older or unreadable)."""
+    if not warehouse.is_file():
+        return None
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as prev (read_only)", [str(warehouse)])
+        has = scalar(
+            con,
+            "select count(*) from duckdb_columns() where database_name = 'prev' "
+            "and table_name = 'build_info' and column_name = 'key_fingerprint'",
+        )
+        return scalar(con, "select key_fingerprint from prev.build_info limit 1") if has else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
 
 
 def build(
@@ -117,12 +146,19 @@ def build(
     on_step: Callable[[str], None] | None = None,
     max_quarantine_share: float | None = None,
     gate: bool = True,
+    new_key: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
     Critical: a required record type with no valid rows, a delivery file with more than
     `max_quarantine_share` of its rows quarantined (default MCO_MAX_QUARANTINE_SHARE or 0.2), or a
     consistency violation left after quarantining. The previous warehouse then stays untouched.
+
+    One build per warehouse at a time: another build holding the lock fails this one at once, or after
+    `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
+    fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
     """
     share = max_quarantine_share if max_quarantine_share is not None else max_quarantine_share_setting()
     started = time.perf_counter()
@@ -134,62 +170,118 @@ def build(
     if not files:
         raise BuildFailed("the raw data folder holds no delivery files (run `mco generate` first)", raw)
     cutoff = cutoff or read_cutoff(raw) or date.today()
-    build_id = _digest(files, cutoff)
     key = pseudonymise.load_key()
+    fingerprint = pseudonymise.fingerprint(key)
+    build_id = _digest(files, cutoff, fingerprint)
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        pseudonymise.register(con, key)
-        con.execute(AGE_BAND)
-        columns = "{'country_code': 'VARCHAR', 'share_isced_0_2': 'DOUBLE', 'note': 'VARCHAR'}"
-        con.execute(
-            "create table ref_low_qualified_share as select country_code, share_isced_0_2 "
-            f"from read_csv(?, header = true, columns = {columns})",
-            [str(REFERENCE / "low_qualified_share.csv")],
-        )
-        con.execute(f"set variable cutoff = date '{cutoff.isoformat()}'")
-        con.execute(QUARANTINE_DDL)
-        report = load_deliveries(con, files, step, root=raw)
-        con.execute(
-            "create or replace table quarantine as select * from quarantine "
-            "order by record_type, source_file, source_line, check_name"
-        )
-        report = file_report(con, report)
-        con.register("report_frame", report)
-        con.execute("create or replace table load_report as select * from report_frame order by source_file")
-        con.unregister("report_frame")
-        _check_required(con)
-        _check_share(report, share)
-        step("consistency checks")
-        if record_violations(con):
-            raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
-        step("curated tables")
-        for name in CURATED:
-            _run_sql(con, "curated", name)
-        step("marts")
-        for name in MARTS:
-            _run_sql(con, "marts", name)
-        step("indicator cube")
-        _cube(con)
-        if gate:
-            step("quality gate (Great Expectations)")
-            docs = _quality_gate(con, cutoff, build_id, warehouse.parent / "data_docs" / build_id)
-        else:
-            docs = None
-        _build_info(con, build_id, cutoff, raw, report, docs, warehouse.parent)
-        _history(con, warehouse)
-        con.execute("checkpoint")
-        con.close()
-        os.replace(tmp, warehouse)
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        raise
-    return BuildResult(warehouse, build_id, cutoff, time.perf_counter() - started, report, docs)
+    docs_root = warehouse.parent / "data_docs"
+    with build_lock(warehouse, wait, on_wait), SignalGuard() as guard:
+        for stale in remove_stale(warehouse, docs_root):
+            step(f"removed {stale.name}, left by a build that did not finish")
+        old = previous_fingerprint(warehouse)
+        if old is not None and old != fingerprint and not new_key:
+            raise BuildFailed(KEY_CHANGED.format(old=old, new=fingerprint), warehouse)
+        tmp = warehouse.with_name(f"{building_prefix(warehouse)}{os.getpid()}")
+        docs_tmp = docs_root / f".{build_id}.building-{os.getpid()}"
+        docs_final = docs_root / build_id
+        wal = Path(str(tmp) + ".wal")
+        con = None
+
+        def discard() -> None:
+            """Remove what this build wrote (idempotent); signals wait until it is done."""
+            with guard.deferred():
+                guard.connection = None
+                if con is not None:
+                    con.close()
+                tmp.unlink(missing_ok=True)
+                wal.unlink(missing_ok=True)
+                if docs_tmp.exists():
+                    shutil.rmtree(docs_tmp, ignore_errors=True)
+
+        try:
+            try:
+                with guard.deferred():
+                    tmp.unlink(missing_ok=True)
+                    wal.unlink(missing_ok=True)
+                    con = guard.connection = duckdb.connect(str(tmp))
+                report = _fill(con, raw, files, cutoff, key, share, step)
+                if gate:
+                    step("quality gate (Great Expectations)")
+                    docs = _quality_gate(con, cutoff, build_id, docs_tmp)
+                else:
+                    docs = None
+                final_index = docs_final / docs.relative_to(docs_tmp.resolve()) if docs else None
+                _build_info(con, build_id, cutoff, raw, report, final_index, warehouse.parent, fingerprint)
+                _history(con, warehouse)
+                con.execute("checkpoint")
+                with guard.deferred():
+                    guard.connection = None
+                    con.close()
+                    os.replace(tmp, warehouse)
+                    guard.swapped = True
+                    if docs is not None:
+                        _put_in_place(docs_tmp, docs_final)
+            except BaseException:
+                discard()
+                raise
+        except BaseException:
+            # A signal handled as this build failed for another reason (a DuckDB statement it
+            # interrupted, say) can cut the first clean-up short: the second one finishes it.
+            discard()
+            raise
+    return BuildResult(warehouse, build_id, cutoff, time.perf_counter() - started, report, final_index)
+
+
+def _fill(
+    con, raw: Path, files: list[DeliveryFile], cutoff: date, key: bytes, share: float, step
+) -> pl.DataFrame:
+    """Everything up to the indicator cube, into the build's connection; returns the per-file report."""
+    pseudonymise.register(con, key)
+    con.execute(AGE_BAND)
+    con.execute(cellkey.RECORD_KEY_MACRO)
+    columns = "{'country_code': 'VARCHAR', 'share_isced_0_2': 'DOUBLE', 'note': 'VARCHAR'}"
+    con.execute(
+        "create table ref_low_qualified_share as select country_code, share_isced_0_2 "
+        f"from read_csv(?, header = true, columns = {columns})",
+        [str(REFERENCE / "low_qualified_share.csv")],
+    )
+    con.execute("set variable cutoff = ?::date", [cutoff])
+    con.execute(QUARANTINE_DDL)
+    report = load_deliveries(con, files, step, root=raw)
+    con.execute(
+        "create or replace table quarantine as select * from quarantine "
+        "order by record_type, source_file, source_line, check_name"
+    )
+    report = file_report(con, report)
+    con.register("report_frame", report)
+    con.execute("create or replace table load_report as select * from report_frame order by source_file")
+    con.unregister("report_frame")
+    _check_required(con)
+    _check_share(report, share)
+    step("consistency checks")
+    if record_violations(con):
+        raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
+    step("curated tables")
+    for name in CURATED:
+        _run_sql(con, "curated", name)
+    step("marts")
+    for name in MARTS:
+        _run_sql(con, "marts", name)
+    step("indicator cube")
+    _cube(con)
+    return report
+
+
+def _put_in_place(docs_tmp: Path, docs_final: Path) -> None:
+    """Move this build's Data Docs folder to data_docs/<build id>, replacing a rebuild's older copy."""
+    if docs_final.exists():
+        old = docs_final.with_name(f".{docs_final.name}.replaced-{os.getpid()}")
+        os.replace(docs_final, old)
+        os.replace(docs_tmp, docs_final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(docs_tmp, docs_final)
 
 
 def _check_required(con: duckdb.DuckDBPyConnection) -> None:
@@ -228,7 +320,7 @@ def _history(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
     if not previous.exists():
         return
     try:
-        con.execute(f"attach '{previous}' as prev (read_only)")
+        con.execute("attach ? as prev (read_only)", [str(previous)])
     except duckdb.Error:
         return  # an unreadable old warehouse has no history worth keeping; the new build still stands
     try:
@@ -262,7 +354,7 @@ def _cube(con: duckdb.DuckDBPyConnection) -> None:
     the public cube after disclosure control, which the dashboard and downloads read."""
     cube = pl.concat([compute(con, by=by) for by in BREAKDOWNS])
     public = published(cube)
-    for name, frame in (("mart_indicator_cube", cube), ("pub_indicator_cube", public)):
+    for name, frame in (("mart_indicator_cube", raw(cube)), ("pub_indicator_cube", public)):
         con.register("cube_frame", frame)
         con.execute(
             f"create or replace table {name} as select * from cube_frame "
@@ -354,21 +446,27 @@ def _quality_gate(con: duckdb.DuckDBPyConnection, cutoff: date, build_id: str, d
         first = failed.row(0, named=True)
         raise BuildFailed(
             f"the quality gate failed {failed.height} expectation(s), first: {first['expectation']} on "
-            f"{first['table_name']}.{first['column']} ({first['unexpected_count']} unexpected)",
-            result.docs_index,
+            f"{first['table_name']}.{first['column']} ({first['unexpected_count']} unexpected)"
         )
     return result.docs_index
 
 
 def _build_info(
-    con, build_id: str, cutoff: date, raw: Path, report: pl.DataFrame, docs: Path | None, home: Path
+    con,
+    build_id: str,
+    cutoff: date,
+    raw: Path,
+    report: pl.DataFrame,
+    docs: Path | None,
+    home: Path,
+    key_fingerprint: str,
 ) -> None:
     con.execute(
         """
         create or replace table build_info as
         select ? as build_id, ?::timestamptz as built_at, ?::date as data_cutoff, ? as raw_folder,
                ? as files, ? as files_rejected, ? as rows_in, ? as rows_loaded, ? as rows_quarantined,
-               ? as data_docs
+               ?::varchar as data_docs, ? as key_fingerprint
         """,
         [
             build_id,
@@ -381,5 +479,6 @@ def _build_info(
             int(report["rows_loaded"].sum()),
             int(report["rows_quarantined"].sum()),
             Path(os.path.relpath(docs.resolve(), home.resolve())).as_posix() if docs else None,
+            key_fingerprint,
         ],
     )

@@ -20,7 +20,6 @@ from pipelines.programmes.present import (
     programme_label,
     programme_table,
 )
-from pipelines.publish.settings import disclosure
 
 PARAM_PROVIDER, PARAM_PROGRAMME, PARAM_COMPARE = "provider", "programme", "compare"
 KEY_PROVIDER, KEY_PROGRAMME, KEY_SCOPE = "prog_provider", "prog_programme", "prog_funnel_scope"
@@ -161,7 +160,6 @@ def main() -> None:
     mart = programmes_data.programmes(wh)
     published = programmes_data.published(wh)
     providers = programmes_data.providers(wh)
-    rules = disclosure()
 
     st.title("Programme comparison")
     st.caption(
@@ -180,13 +178,16 @@ def main() -> None:
         ["awards", "credential_id"], descending=[True, False]
     )
     info = providers.filter(pl.col("provider_id") == provider).row(0, named=True)
-    awards = int(own["awards"].sum())
+    # the institution's awards as the cube publishes them (ADO-1 by provider), never a raw sum
+    total = data.indicators(wh, ("ADO-1",), "provider", data.NO_FILTERS)
+    total = total.filter(pl.col("breakdown_value") == provider)["value"].to_list()
+    awards = total[0] if total else None
 
     st.subheader(f"Programmes of {info['provider_name']}")
     a, b, c, d = st.columns(4)
     a.metric("Programmes", f"{own.height:,}", border=True)
     a.caption("Credential specifications of the institution")
-    b.metric("Awards", f"{awards:,}" if awards >= rules.min_people else "suppressed (c)", border=True)
+    b.metric("Awards", f"{awards:,.0f}" if awards is not None else "suppressed (c)", border=True)
     b.caption("All its programmes, up to the data cut-off")
     fields = sorted({f for f in own["isced_f_broad"].to_list() if f is not None})
     c.metric("Fields", f"{len(fields)}", border=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from pipelines import cellkey
+from pipelines.indicators.measures import derive
 from pipelines.indicators.registry import BASES, INDICATORS, Indicator, get
 from pipelines.publish.settings import disclosure
 from pipelines.warehouse import rows
@@ -33,6 +35,7 @@ BREAKDOWNS: dict[str, str] = {
     "sex": "coalesce(sex, 'unknown')",
     "age_band": "coalesce(age_band, 'unknown')",
     "country_year": "coalesce(country_code, 'unknown') || ' ' || cast(year as varchar)",
+    "vpl_outcome": "coalesce(vpl_outcome, 'unknown')",  # pathway events only (FLX-5)
 }
 # ADO-4 counts residents: its places are the learner's residence.
 RESIDENCE = {
@@ -57,12 +60,16 @@ RESULT_SCHEMA = {
     "value": pl.Float64,
     "flag": pl.String,
 }
+# What the cell key method publishes instead of the true numerator, denominator and value (see
+# pipelines/cellkey.py); `published` swaps them in, the raw cube keeps the true figures.
+PERTURBED_SCHEMA = {"p_numerator": pl.Float64, "p_denominator": pl.Float64, "p_value": pl.Float64}
 _PART_SCHEMA = {
     "breakdown_value": pl.String,
     "numerator": pl.Float64,
     "denominator": pl.Float64,
     "value": pl.Float64,
     "flag": pl.String,
+    **PERTURBED_SCHEMA,
 }
 
 
@@ -128,19 +135,59 @@ def _empty() -> pl.DataFrame:
     return pl.DataFrame(schema=_PART_SCHEMA)
 
 
+def _measure_columns(sql: str | None, base: str, name: str) -> list[str]:
+    """SQL select items for a measure's contributor count and cell key (none when it counts no one)."""
+    m = derive(sql, base)
+    if m is None:
+        return []
+    return [f"cast({m.count_sql} as double) as {name}_n", f"{m.key_sql} as {name}_k"]
+
+
+def _published_measure(ind: Indicator, name: str, sql: str | None, key: pl.Expr, floor: int) -> pl.Expr:
+    """The perturbed value of a numerator or denominator (the true one when it counts no people)."""
+    m = derive(sql, ind.base)
+    raw = pl.col(name)
+    if m is None:
+        return raw
+    if m.kind == "count":
+        return cellkey.perturb(raw, key, floor)
+    return cellkey.scale(raw, pl.col(f"{name}_n"), key)
+
+
+def _perturbed(frame: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Add p_numerator, p_denominator, p_value: the figures the cell key method publishes."""
+    num_key = pl.col("numerator_k") if "numerator_k" in frame.columns else pl.lit(None, pl.Int64)
+    den_key = pl.col("denominator_k") if "denominator_k" in frame.columns else pl.lit(None, pl.Int64)
+    if ind.denominator_sql is not None:
+        # a rate's numerator is keyed by its denominator's records too: two rates that share numerator
+        # records but not denominators get independent noise, so their difference hides a zero
+        num_key = cellkey.combine(num_key, den_key)
+    p_num = _published_measure(ind, "numerator", ind.numerator_sql, num_key, MIN_PEOPLE)
+    den_floor = MIN_CONTRIBUTORS if ind.kind == "quantile" else MIN_DENOMINATOR
+    p_den = _published_measure(ind, "denominator", ind.denominator_sql, den_key, den_floor)
+    out = frame.with_columns(p_num.alias("p_numerator"), p_den.alias("p_denominator"))
+    if ind.kind == "share" and ind.unit == "%":
+        out = out.with_columns(pl.min_horizontal("p_numerator", "p_denominator").alias("p_numerator"))
+    return out.with_columns(_value(ind, "p_numerator", "p_denominator").alias("p_value"))
+
+
 def _plain(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
     where, params = filters.where()
     den = ind.denominator_sql or "null"
+    extra = _measure_columns(ind.numerator_sql, ind.base, "numerator")
+    extra += _measure_columns(ind.denominator_sql, ind.base, "denominator")
     sql = (
         f"select {BREAKDOWNS[by]} as breakdown_value, cast({ind.numerator_sql} as double) as numerator, "
-        f"cast({den} as double) as denominator from {BASES[ind.base]} where {where} group by all order by 1"
+        f"cast({den} as double) as denominator{''.join(', ' + e for e in extra)} "
+        f"from {BASES[ind.base]} where {where} group by all order by 1"
     )
-    return con.sql(sql, params=params).pl().with_columns(_value(ind), _flag(ind))
+    frame = con.sql(sql, params=params).pl().with_columns(_value(ind), _flag(ind))
+    return _perturbed(frame, ind)
 
 
 def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
     """ADO-2: awards against the same group's previous year (counted even when the period filter
-    starts after it). Overall it is not defined (flag z)."""
+    starts after it). Overall it is not defined (flag z). Both years' counts are perturbed."""
     if by == "overall":
         return pl.DataFrame(
             {
@@ -149,18 +196,24 @@ def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
                 "denominator": [None],
                 "value": [None],
                 "flag": ["z"],
+                "p_numerator": [None],
+                "p_denominator": [None],
+                "p_value": [None],
             },
             schema=_PART_SCHEMA,
         )
     where, params = filters.where(years=False)
     group = "'all'" if by == "year" else "coalesce(country_code, 'unknown')"
     label = "cast(c.year as varchar)" if by == "year" else "c.grp || ' ' || cast(c.year as varchar)"
+    key = cellkey.cell_key_sql("sum(record_key)")
     sql = f"""
         with counts as (
-            select {group} as grp, year, count(*) as n from mart_award where {where} group by all
+            select {group} as grp, year, count(*) as n, {key} as k
+            from mart_award where {where} group by all
         )
         select {label} as breakdown_value,
-               cast(c.n - prev.n as double) as numerator, cast(prev.n as double) as denominator
+               cast(c.n - prev.n as double) as numerator, cast(prev.n as double) as denominator,
+               cast(c.n as double) as current_n, c.k as current_k, prev.k as previous_k
         from counts as c left join counts as prev on prev.grp = c.grp and prev.year = c.year - 1
         where c.year between ? and ?
         order by 1
@@ -168,7 +221,19 @@ def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
     lo = filters.year_from if filters.year_from is not None else -9999
     hi = filters.year_to if filters.year_to is not None else 9999
     ind = get("ADO-2")
-    return con.sql(sql, params=[*params, lo, hi]).pl().with_columns(_value(ind), _flag(ind))
+    frame = con.sql(sql, params=[*params, lo, hi]).pl()
+    current = cellkey.perturb(pl.col("current_n"), pl.col("current_k"), MIN_PEOPLE)
+    previous = cellkey.perturb(pl.col("denominator"), pl.col("previous_k"), MIN_DENOMINATOR)
+    flag = (
+        pl.when(pl.col("denominator").is_null() | (pl.col("denominator") <= 0))
+        .then(pl.lit("z"))
+        .when((pl.col("denominator") < MIN_DENOMINATOR) | (pl.col("current_n") < MIN_PEOPLE))
+        .then(pl.lit("c"))
+        .alias("flag")
+    )
+    return frame.with_columns(
+        _value(ind), flag, (current - previous).alias("p_numerator"), previous.alias("p_denominator")
+    ).with_columns(_value(ind, "p_numerator", "p_denominator").alias("p_value"))
 
 
 def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
@@ -189,45 +254,70 @@ def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
     else:
         pop = f"select sum(pop_25_64) / 1000.0 as d from dim_region where {pop_where}"
         join = "cross join pop"
+    measure = ", ".join(_measure_columns(ind.numerator_sql, ind.base, "numerator"))
     sql = f"""
         with n as (
-            select {expr} as breakdown_value, cast({ind.numerator_sql} as double) as numerator
+            select {expr} as breakdown_value, cast({ind.numerator_sql} as double) as numerator, {measure}
             from mart_award where {where} group by all
         ),
         pop as ({pop})
-        select n.breakdown_value, n.numerator, pop.d as denominator from n {join} order by 1
+        select n.breakdown_value, n.numerator, pop.d as denominator, n.numerator_n, n.numerator_k
+        from n {join} order by 1
     """
-    return con.sql(sql, params=[*params, *pop_params]).pl().with_columns(_value(ind), _flag(ind))
+    frame = con.sql(sql, params=[*params, *pop_params]).pl().with_columns(_value(ind), _flag(ind))
+    return _perturbed(frame, ind)
 
 
 def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
-    """A difference between two groups' values of another indicator, in percentage points."""
+    """A difference between two groups' values of another indicator, in percentage points; published
+    from each group's perturbed counts."""
     of, gap = get(ind.gap.of), ind.gap
     where, params = filters.where()
+    extra = _measure_columns(of.numerator_sql, of.base, "numerator")
+    extra += _measure_columns(of.denominator_sql, of.base, "denominator")
     sql = f"""
         select {BREAKDOWNS[by]} as breakdown_value, ({gap.group_sql}) as grp,
                cast({of.numerator_sql} as double) as numerator,
-               cast({of.denominator_sql} as double) as denominator
+               cast({of.denominator_sql} as double) as denominator{"".join(", " + e for e in extra)}
         from {BASES[of.base]} where {where} and ({gap.group_sql}) in (?, ?) group by all
     """
-    parts = con.sql(sql, params=[*params, gap.a, gap.b]).pl()
-    a = parts.filter(pl.col("grp") == gap.a).select("breakdown_value", na="numerator", da="denominator")
-    b = parts.filter(pl.col("grp") == gap.b).select("breakdown_value", nb="numerator", db="denominator")
+    parts = _perturbed(con.sql(sql, params=[*params, gap.a, gap.b]).pl(), of)
+    cols = {"numerator": "n", "denominator": "d", "p_numerator": "pn", "p_denominator": "pd"}
+    a = parts.filter(pl.col("grp") == gap.a).select(
+        "breakdown_value", *[pl.col(c).alias(f"{v}a") for c, v in cols.items()]
+    )
+    b = parts.filter(pl.col("grp") == gap.b).select(
+        "breakdown_value", *[pl.col(c).alias(f"{v}b") for c, v in cols.items()]
+    )
     both = a.join(b, on="breakdown_value", how="full", coalesce=True).sort("breakdown_value")
-    ra = pl.when(pl.col("da") > 0).then(pl.col("na") / pl.col("da") * 100)
-    rb = pl.when(pl.col("db") > 0).then(pl.col("nb") / pl.col("db") * 100)
+
+    def rate(n: str, d: str) -> pl.Expr:
+        return pl.when(pl.col(d) > 0).then(pl.col(n) / pl.col(d) * 100)
+
     small = pl.min_horizontal(pl.col("da").fill_null(0), pl.col("db").fill_null(0))
+    few = pl.any_horizontal(
+        [(pl.col(n).fill_null(0) > 0) & (pl.col(n).fill_null(0) < MIN_PEOPLE) for n in ("na", "nb")]
+    )
+    p_small = pl.min_horizontal(pl.col("pda").fill_null(0), pl.col("pdb").fill_null(0))
     return both.select(
         "breakdown_value",
         pl.lit(None, pl.Float64).alias("numerator"),
         small.cast(pl.Float64).alias("denominator"),  # the smaller group: what disclosure control looks at
-        (ra - rb).alias("value"),
-        pl.when(small <= 0).then(pl.lit("z")).when(small < MIN_DENOMINATOR).then(pl.lit("c")).alias("flag"),
+        (rate("na", "da") - rate("nb", "db")).alias("value"),
+        pl.when(small <= 0)
+        .then(pl.lit("z"))
+        .when((small < MIN_DENOMINATOR) | few)
+        .then(pl.lit("c"))
+        .alias("flag"),
+        pl.lit(None, pl.Float64).alias("p_numerator"),
+        p_small.cast(pl.Float64).alias("p_denominator"),
+        (rate("pna", "pda") - rate("pnb", "pdb")).alias("p_value"),
     )
 
 
 def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
-    """One indicator for one breakdown: breakdown_value, numerator, denominator, value, flag."""
+    """One indicator for one breakdown: breakdown_value, the true numerator, denominator, value and
+    flag, and the perturbed figures that publishing swaps in (p_numerator, p_denominator, p_value)."""
     if by not in ind.available():
         return _empty()
     if ind.kind == "growth":
@@ -247,7 +337,8 @@ def compute(
     by: str = "overall",
     filters: Filters | None = None,
 ) -> pl.DataFrame:
-    """Indicator values for one breakdown under the given filters, with numerator, denominator and flag.
+    """Indicator values for one breakdown under the given filters, with numerator, denominator and flag
+    (the true figures, for internal checks) and the perturbed ones (for `published`).
 
     Indicators that cannot be broken down that way are left out.
     """
@@ -262,12 +353,17 @@ def compute(
         for ind in inds
     ]
     if not frames:
-        return pl.DataFrame(schema=RESULT_SCHEMA)
-    return pl.concat(frames).select(list(RESULT_SCHEMA))
+        return pl.DataFrame(schema={**RESULT_SCHEMA, **PERTURBED_SCHEMA})
+    return pl.concat(frames).select([*RESULT_SCHEMA, *PERTURBED_SCHEMA])
 
 
-def _value(ind: Indicator) -> pl.Expr:
-    num, den = pl.col("numerator"), pl.col("denominator")
+def raw(frame: pl.DataFrame) -> pl.DataFrame:
+    """The true figures only (the internal cube), without the perturbed columns."""
+    return frame.select(list(RESULT_SCHEMA))
+
+
+def _value(ind: Indicator, num_col: str = "numerator", den_col: str = "denominator") -> pl.Expr:
+    num, den = pl.col(num_col), pl.col(den_col)
     if ind.kind in ("share", "growth"):
         return pl.when(den > 0).then(num / den * 100).otherwise(None).alias("value")
     if ind.kind in ("ratio", "per_capita"):
@@ -276,8 +372,13 @@ def _value(ind: Indicator) -> pl.Expr:
 
 
 def _flag(ind: Indicator) -> pl.Expr:
-    """`z` not applicable (no denominator), `c` suppressed for disclosure control, else null."""
+    """`z` not applicable (no denominator), `c` suppressed for disclosure control, else null.
+
+    Besides the thresholds on denominators and contributors, a numerator that counts one to
+    MIN_PEOPLE - 1 people's records is never published, not even inside a rate."""
     num, den = pl.col("numerator"), pl.col("denominator")
+    measure = derive(ind.numerator_sql, ind.base)
+    people_num = measure is not None and measure.kind == "count" and measure.people
     if ind.kind == "quantile":
         return (
             pl.when(den.is_null() | (den <= 0))
@@ -291,31 +392,54 @@ def _flag(ind: Indicator) -> pl.Expr:
         return (
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
-            .when(num < MIN_PEOPLE)
+            .when((num > 0) & (num < MIN_PEOPLE))
             .then(pl.lit("c"))
             .otherwise(None)
             .alias("flag")
         )
-    if ind.denominator_sql is not None or ind.kind == "growth":
+    if ind.denominator_sql is not None:
+        few = (num.abs() > 0) & (num.abs() < MIN_PEOPLE) if people_num else pl.lit(False)
         return (
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
-            .when(den < MIN_DENOMINATOR)
+            .when((den < MIN_DENOMINATOR) | few)
             .then(pl.lit("c"))
             .otherwise(None)
             .alias("flag")
         )
-    if ind.people:
-        return pl.when(num < MIN_PEOPLE).then(pl.lit("c")).otherwise(None).alias("flag")
+    if (measure is not None and measure.people) or ind.people:
+        # a zero singles out no one and is published; 1 to MIN_PEOPLE - 1 is not
+        return pl.when((num > 0) & (num < MIN_PEOPLE)).then(pl.lit("c")).otherwise(None).alias("flag")
     return pl.lit(None, dtype=pl.String).alias("flag")
 
 
 def published(frame: pl.DataFrame) -> pl.DataFrame:
-    """The public view of a result: secondary suppression, suppressed and not-applicable values
-    blanked, flags kept (see pipelines/publish/disclosure.py)."""
+    """The public view of a result: perturbed figures swapped in, secondary suppression, suppressed and
+    not-applicable values blanked, flags kept (see pipelines/publish/disclosure.py)."""
     from pipelines.publish.disclosure import protect
 
     return protect(frame)
+
+
+def base_totals(
+    con: duckdb.DuckDBPyConnection, bases: Iterable[str], filters: Filters
+) -> dict[str, int | None]:
+    """Records of each base mart in the view, as published (perturbed like every count; None when one
+    to MIN_PEOPLE - 1): the whole of which an indicator's coverage is a share."""
+    where, params = filters.where()
+    out: dict[str, int | None] = {}
+    for base in bases:
+        # specifications count once however many years they were on offer, as their indicators do
+        distinct = base in ("specs",)
+        what = "count(distinct credential_id)" if distinct else "count(*)"
+        key = cellkey.cell_key_sql("sum(distinct record_key)" if distinct else "sum(record_key)")
+        n, k = con.sql(f"select {what}, {key} from {BASES[base]} where {where}", params=params).fetchall()[0]
+        if 0 < n < MIN_PEOPLE:
+            out[base] = None
+            continue
+        shown = pl.select(cellkey.perturb(pl.lit(float(n)), pl.lit(k, pl.Int64), MIN_PEOPLE)).item()
+        out[base] = int(shown)
+    return out
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:

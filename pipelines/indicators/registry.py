@@ -583,6 +583,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "count(*) filter (where vpl_outcome is not null)",
         kind="count",
         period_basis="calendar year of the event",
+        breakdowns=(*ALL, "vpl_outcome"),
     ),
     Indicator(
         "FLX-5x",

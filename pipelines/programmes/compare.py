@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines import cellkey
 from pipelines.programmes.stats import peer_statistics, wilson_exprs
 from pipelines.publish.settings import Disclosure, disclosure
 
@@ -175,19 +176,36 @@ def peer_group_label(field: str | None, level: int | None) -> str | None:
     return f"{field} · EQF {int(level)}"
 
 
-def _long(mart: pl.DataFrame) -> pl.DataFrame:
-    """One row per programme and metric with numerator, denominator and unprotected value."""
+def _key(mart: pl.DataFrame, column: str) -> pl.Expr:
+    """The cell key of a count column of mart_programme (null in a mart built before keys existed)."""
+    name = f"{column}_key"
+    return pl.col(name) if name in mart.columns else pl.lit(None, pl.Int64)
+
+
+def _count(mart: pl.DataFrame, column: str, floor: int, other: str | None = None) -> pl.Expr:
+    """The published (cell-key-perturbed) value of a count column; a rate's numerator is keyed by its
+    denominator's records too, as in the indicator engine."""
+    key = _key(mart, column)
+    if other is not None:
+        key = cellkey.combine(key, _key(mart, other))
+    return cellkey.perturb(pl.col(column).cast(pl.Float64), key, floor)
+
+
+def _long(mart: pl.DataFrame, rules: Disclosure) -> pl.DataFrame:
+    """One row per programme and metric with the true numerator and denominator (for the flags) and
+    the perturbed ones (p_numerator, p_denominator) that are published."""
     parts = []
     for m in METRICS:
         num = pl.col(m.numerator).cast(pl.Float64)
         if m.kind == "count":
-            den, value = pl.lit(None, pl.Float64), num
+            den, p_num, p_den = pl.lit(None, pl.Float64), _count(mart, m.numerator, rules.min_people), None
         elif m.kind == "score":
             den = pl.when(num.is_not_null()).then(pl.lit(float(ANNEX_ELEMENTS)))
-            value = num / ANNEX_ELEMENTS * 100
+            p_num, p_den = num, den
         else:
             den = pl.col(m.denominator).cast(pl.Float64)
-            value = pl.when(den > 0).then(num / den * 100)
+            p_den = _count(mart, m.denominator, rules.min_denominator)
+            p_num = pl.min_horizontal(_count(mart, m.numerator, rules.min_people, m.denominator), p_den)
         parts.append(
             mart.select(
                 "credential_id",
@@ -196,12 +214,25 @@ def _long(mart: pl.DataFrame) -> pl.DataFrame:
                 pl.col("eqf_level").cast(pl.Int64),
                 pl.lit(m.key).alias("metric"),
                 pl.lit(m.unit).alias("unit"),
-                value.cast(pl.Float64).alias("value"),
                 num.alias("numerator"),
                 den.cast(pl.Float64).alias("denominator"),
+                p_num.cast(pl.Float64).alias("p_numerator"),
+                (p_den if p_den is not None else pl.lit(None)).cast(pl.Float64).alias("p_denominator"),
             )
         )
-    return pl.concat(parts)
+    return pl.concat(parts).with_columns(_value("p_numerator", "p_denominator").alias("value"))
+
+
+def _value(num: str, den: str) -> pl.Expr:
+    kind = pl.col("metric").replace_strict({m.key: m.kind for m in METRICS})
+    n, d = pl.col(num), pl.col(den)
+    return (
+        pl.when(kind == "count")
+        .then(n)
+        .when(kind == "score")
+        .then(n / ANNEX_ELEMENTS * 100)
+        .otherwise(pl.when(d > 0).then(n / d * 100))
+    )
 
 
 def _primary(rules: Disclosure) -> pl.Expr:
@@ -215,7 +246,8 @@ def _primary(rules: Disclosure) -> pl.Expr:
         .otherwise(
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
-            .when(den < rules.min_denominator)
+            # a rate's numerator of one to min_people - 1 people is not published either
+            .when((den < rules.min_denominator) | ((num > 0) & (num < rules.min_people)))
             .then(pl.lit("c"))
         )
         .alias("flag")
@@ -259,10 +291,10 @@ def programme_metrics(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl
     rules = rules or disclosure()
     if mart.is_empty():
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    frame = _long(mart).with_columns(_primary(rules))
+    frame = _long(mart, rules).with_columns(_primary(rules))
     frame = frame.with_columns(eligible=pl.col("flag").is_null() & pl.col("value").is_not_null())
     frame = peer_statistics(frame, ["metric", *PEER_KEYS], "value", "eligible")
-    low, high = wilson_exprs(pl.col("numerator"), pl.col("denominator"))
+    low, high = wilson_exprs(pl.col("p_numerator"), pl.col("p_denominator"))
     is_rate = pl.col("metric").is_in(list(RATES))
     small_group = pl.col("peer_n") < rules.min_contributors
     frame = frame.with_columns(
@@ -278,7 +310,10 @@ def programme_metrics(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl
             "peer_group"
         ),
     )
-    frame = secondary(frame)
+    frame = secondary(frame)  # decided on the true figures; the perturbed ones are published
+    frame = frame.drop("numerator", "denominator").rename(
+        {"p_numerator": "numerator", "p_denominator": "denominator"}
+    )
     hidden = pl.col("flag") == "c"
     blank = pl.col("flag").is_in(["c", "z"])
     peer_hidden = pl.col("peer_flag").is_in(["c", "z"])
@@ -317,27 +352,51 @@ def peer_groups(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataF
     )
 
 
+def _funnel_counts(rows: pl.DataFrame, rules: Disclosure) -> dict[str, int]:
+    """Each stage's learners summed over `rows`, perturbed with the summed cell keys (a sum of cells is
+    a cell whose key is the sum of theirs)."""
+    if not rows.height:
+        return {s.key: 0 for s in FUNNEL}
+    totals = rows.select(
+        *[pl.col(s.column).cast(pl.Float64).sum().alias(s.key) for s in FUNNEL],
+        *[
+            pl.when(_key(rows, s.column).is_not_null().any())
+            .then(_key(rows, s.column).cast(pl.Int64).sum() % cellkey.MODULUS)
+            .alias(f"{s.key}_key")
+            for s in FUNNEL
+        ],
+    )
+    shown = totals.select(
+        [
+            cellkey.perturb(pl.col(s.key), pl.col(f"{s.key}_key"), rules.min_people).alias(s.key)
+            for s in FUNNEL
+        ]
+    )
+    return {k: int(v) for k, v in shown.row(0, named=True).items()}
+
+
 def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
     """The learner funnel of one programme (or the sum over several): stage, learners, share of enrolled.
 
     A stage with fewer than `min_people` learners is suppressed (`c`); shares are of the enrolled count.
     """
     rules = rules or disclosure()
+    published = _funnel_counts(rows, rules)
     totals = {s.key: int(rows[s.column].sum()) if rows.height else 0 for s in FUNNEL}
-    enrolled = totals["enrolled"]
+    enrolled, shown_enrolled = totals["enrolled"], published["enrolled"]
     out = []
     for i, s in enumerate(FUNNEL, start=1):
-        n = totals[s.key]
-        hidden = n < rules.min_people
+        n, shown = totals[s.key], published[s.key]
+        hidden = 0 < n < rules.min_people
         out.append(
             {
                 "stage_order": i,
                 "stage": s.key,
                 "label": s.label,
-                "learners": None if hidden else n,
+                "learners": None if hidden else shown,
                 "share_of_enrolled": None
-                if hidden or enrolled < rules.min_denominator
-                else n / enrolled * 100,
+                if hidden or enrolled < rules.min_denominator or not shown_enrolled
+                else min(shown / shown_enrolled * 100, 100.0),
                 "flag": "c" if hidden else None,
             }
         )
@@ -360,14 +419,15 @@ def funnel_table(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.Data
     parts = []
     for i, s in enumerate(FUNNEL, start=1):
         n = pl.col(s.column).cast(pl.Int64)
-        hidden = n < rules.min_people
+        hidden = (n > 0) & (n < rules.min_people)
+        shown = _count(mart, s.column, rules.min_people).cast(pl.Int64)
         parts.append(
             mart.select(
                 "credential_id",
                 "provider_id",
                 pl.lit(i, pl.Int64).alias("stage_order"),
                 pl.lit(s.key).alias("stage"),
-                pl.when(hidden).then(None).otherwise(n).alias("learners"),
+                pl.when(hidden).then(None).otherwise(shown).alias("learners"),
                 pl.when(hidden).then(pl.lit("c")).otherwise(None).cast(pl.String).alias("flag"),
             )
         )

@@ -1,5 +1,6 @@
 """Disclosure control for the public layer (DOMAIN.md §6): primary flags come from the engine; this
-adds secondary suppression, blanks suppressed cells and optionally rounds counts of people.
+swaps in the cell-key-perturbed figures (pipelines/cellkey.py), adds secondary suppression, blanks
+suppressed cells and optionally rounds counts of people.
 
 Secondary suppression: within one breakdown of one indicator (and one year for country × year), a
 single suppressed cell could be recovered by subtracting the published cells from the published
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.indicators.measures import derive
 from pipelines.indicators.registry import BY_ID
 from pipelines.publish.settings import Disclosure, disclosure
 
@@ -55,11 +57,29 @@ def secondary(frame: pl.DataFrame) -> pl.DataFrame:
     ).drop("_row", "_group", "_size", "_primary")
 
 
+PERTURBED = {"p_numerator": "numerator", "p_denominator": "denominator", "p_value": "value"}
+
+
+def perturbed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Engine output with the perturbed figures in place of the true ones (a frame without them, e.g.
+    a hand-built one in a test, is taken as already perturbed)."""
+    if not set(PERTURBED) <= set(frame.columns):
+        return frame
+    return frame.drop(list(PERTURBED.values())).rename(PERTURBED)
+
+
 def protect(frame: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
-    """The public version of engine output: secondary suppression, blanks, optional rounding."""
+    """The public version of engine output: perturbed figures, secondary suppression, blanks, optional
+    rounding. Flags and secondary suppression are decided on the true figures."""
     rules = rules or disclosure()
+    order = [c for c in frame.columns if c not in PERTURBED]
     out = secondary(frame)
-    people = [i for i, ind in BY_ID.items() if ind.people and ind.kind == "count"]
+    out = perturbed(out).select([*order, "suppression"])
+    people = [
+        i
+        for i, ind in BY_ID.items()
+        if ind.kind == "count" and derive(ind.numerator_sql, ind.base) is not None
+    ]
     blank = pl.col("flag").is_in(["c", "z"])
     out = out.with_columns(
         pl.when(blank).then(None).otherwise(pl.col("value")).alias("value"),

@@ -63,6 +63,21 @@ def tile_values(page) -> dict[str, str]:
     return values
 
 
+def wait_for_tiles(page, ids: set[str], timeout_ms: int = 60_000) -> dict[str, str]:
+    """The tile values once the tiles of `ids` have drawn and two reads a moment apart agree: a page
+    still running its script shows older or partial tiles, so wait for it rather than race it."""
+    previous: dict[str, str] | None = None
+    waited = 0
+    while waited < timeout_ms:
+        values = tile_values(page)
+        if set(values) >= ids and values == previous:
+            return values
+        previous = values
+        page.wait_for_timeout(300)
+        waited += 300
+    return tile_values(page)
+
+
 def test_every_page_renders_in_a_browser(server: str, browser):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -86,7 +101,7 @@ def test_filters_live_in_the_url_and_a_copied_link_reproduces_the_view(server: s
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:
         open_url(page, f"{server}/trust", "Trust")
-        before = tile_values(page)
+        before = wait_for_tiles(page, {"TRU-1", "TRU-2", "TRU-4"})
         assert set(before) >= {"TRU-1", "TRU-2", "TRU-4"}
 
         # choose the first country in the sidebar: the URL and the figures follow
@@ -99,7 +114,7 @@ def test_filters_live_in_the_url_and_a_copied_link_reproduces_the_view(server: s
         page.wait_for_url(re.compile(rf"/trust\?country={code}$"), timeout=15_000)
         page.get_by_text(re.compile(rf"· {code} ·")).first.wait_for(timeout=30_000)
         settle(page)
-        filtered = tile_values(page)
+        filtered = wait_for_tiles(page, set(before))
         truth = {r["indicator_id"]: r for r in cli(small_warehouse, "--country", code)}
         assert filtered == {i: shown(truth[i]["value"], "%", truth[i]["flag"]) for i in filtered}
 
@@ -117,7 +132,7 @@ def test_filters_live_in_the_url_and_a_copied_link_reproduces_the_view(server: s
         other = browser.new_page(viewport={"width": 1440, "height": 1000})
         try:
             open_url(other, link, "Trust")
-            assert tile_values(other) == filtered
+            assert wait_for_tiles(other, set(filtered)) == filtered
             assert other.url == link
             chosen = other.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').first
             assert chosen.input_value().startswith("TRU-4 ")
@@ -180,7 +195,7 @@ def test_hostile_links_give_the_default_view_and_a_notice(server: str, browser, 
         assert_no_errors(page)
         assert page.url == f"{server}/trust"  # the link now says what is shown: the default view
         truth = {r["indicator_id"]: r for r in cli(small_warehouse)}
-        values = tile_values(page)
+        values = wait_for_tiles(page, {"TRU-1", "TRU-2", "TRU-4"})
         assert values == {i: shown(truth[i]["value"], "%", truth[i]["flag"]) for i in values}
         assert page.locator("img[src='x']").count() == 0
     finally:

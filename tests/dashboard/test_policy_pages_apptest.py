@@ -18,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 from pipelines.indicators.registry import INDICATORS, get
 from tests.dashboard.test_pages_apptest import APP, TIMEOUT, busiest_slice, cli, cli_args, shown
 
+pytestmark = pytest.mark.build
+
 PAGES = {
     "views/adoption.py": "adoption",
     "views/trust.py": "trust",
@@ -198,14 +200,15 @@ def test_transparency_names_the_most_often_missing_annex_elements(warehouse: Pat
             "select count(*), count(*) filter (where list_contains(missing_mandatory, 'level')) "
             "from mart_award_annex"
         ).fetchone()
-    row = missing.filter((pl.col("element") == "level") & (pl.col("counted_over") == "specifications")).row(
-        0, named=True
-    )
-    assert row["value"] == pytest.approx(level / specs * 100)
-    row = missing.filter((pl.col("element") == "level") & (pl.col("counted_over") == "awards")).row(
-        0, named=True
-    )
-    assert row["value"] == pytest.approx(awards_level / awards * 100)
+    def near(shown: float, true: int) -> bool:  # within the cell key method's noise bound D(n)
+        return abs(shown - true) <= max(2, int(true**0.5 // 2))
+
+    for over, num, den in (("specifications", level, specs), ("awards", awards_level, awards)):
+        row = missing.filter((pl.col("element") == "level") & (pl.col("counted_over") == over)).row(
+            0, named=True
+        )  # published from perturbed counts, like every figure
+        assert near(row["numerator"], num) and near(row["denominator"], den)
+        assert row["value"] == pytest.approx(row["numerator"] / row["denominator"] * 100)
     assert missing.filter(pl.col("counted_over") == "awards").height == 11
     assert missing.filter(pl.col("counted_over") == "specifications").height == 9
     at = open_page("views/transparency.py")

@@ -1,5 +1,7 @@
 """The Programmes page: the institution table, the peer detail, the comparison and the URL, checked
-against DuckDB (mart_programme) and hand-computed rates; an old warehouse gets a clear message."""
+against the published programme frame (`programme_metrics` over mart_programme: the same figures as the
+report and the release, cell-key perturbed), the true thresholds and hand-computed Wilson intervals; an
+old warehouse gets a clear message."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.programmes.compare import programme_metrics
 from pipelines.programmes.stats import wilson
+
+pytestmark = pytest.mark.build
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 PAGE = "views/programmes.py"
@@ -22,6 +27,12 @@ TIMEOUT = 60
 def mart(small_warehouse: Path) -> pl.DataFrame:
     with duckdb.connect(str(small_warehouse), read_only=True) as con:
         return con.sql("select * from mart_programme").pl()
+
+
+@pytest.fixture(scope="module")
+def published(mart: pl.DataFrame) -> dict[tuple[str, str], dict]:
+    frame = programme_metrics(mart)
+    return {(r["credential_id"], r["metric"]): r for r in frame.iter_rows(named=True)}
 
 
 def run(warehouse: Path, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None) -> AppTest:
@@ -51,7 +62,9 @@ def multiselect(at: AppTest, key: str):
     return next(m for m in at.multiselect if m.key == key)
 
 
-def test_institution_table_matches_the_warehouse(small_warehouse: Path, mart: pl.DataFrame, monkeypatch):
+def test_institution_table_matches_the_warehouse(
+    small_warehouse: Path, mart: pl.DataFrame, published: dict, monkeypatch
+):
     at = run(small_warehouse, monkeypatch)
     assert not at.error and not at.warning
     provider = busiest(mart)
@@ -68,23 +81,31 @@ def test_institution_table_matches_the_warehouse(small_warehouse: Path, mart: pl
         if 0 < r["awards"] < 10:
             assert awards == "c"
         elif awards != "c":  # shown unless secondary suppression hid it
-            assert awards.split(" · ")[0] == f"{r['awards']:,}"
+            assert awards.split(" · ")[0] == f"{published[(r['credential_id'], 'awards')]['value']:,.0f}"
         if r["enrolled_learners"] == 0:
             assert completion == "–"
-        elif r["enrolled_learners"] < 20:
+        elif r["enrolled_learners"] < 20 or 0 < r["completed_learners"] < 10:
             assert completion == "c"
         elif completion != "c":
-            expected = 100 * r["completed_learners"] / r["enrolled_learners"]
+            expected = published[(r["credential_id"], "completion_rate")]["value"]
             assert completion.split(" · ")[0] == f"{expected:.1f} %"
             checked += 1
     assert checked > 0
     assert [m.label for m in at.metric] == ["Programmes", "Awards", "Fields", "With a peer group"]
     assert at.metric[0].value == f"{own.height:,}"
-    assert at.metric[1].value == f"{own['awards'].sum():,}"
+    with duckdb.connect(str(small_warehouse), read_only=True) as con:
+        cube = con.sql(
+            "select value from pub_indicator_cube where indicator_id = 'ADO-1' and breakdown = 'provider' "
+            "and breakdown_value = ?",
+            params=[provider],
+        ).fetchall()
+    assert at.metric[1].value == f"{cube[0][0]:,.0f}"  # the cube's figure, not a sum of programmes
     assert at.query_params["provider"] == provider
 
 
-def test_programme_detail_has_wilson_intervals(small_warehouse: Path, mart: pl.DataFrame, monkeypatch):
+def test_programme_detail_has_wilson_intervals(
+    small_warehouse: Path, mart: pl.DataFrame, published: dict, monkeypatch
+):
     provider = busiest(mart)
     own = mart.filter((pl.col("provider_id") == provider) & (pl.col("enrolled_learners") >= 20))
     programme = own.sort("enrolled_learners", descending=True)["credential_id"][0]
@@ -95,9 +116,13 @@ def test_programme_detail_has_wilson_intervals(small_warehouse: Path, mart: pl.D
     r = own.filter(pl.col("credential_id") == programme).row(0, named=True)
     completion = detail[detail["Metric"] == "Completion rate"].iloc[0]
     if completion["Value"] != "suppressed (c)":
-        lo, hi = wilson(r["completed_learners"], r["enrolled_learners"])
+        shown = published[(programme, "completion_rate")]  # perturbed counts, interval from them
+        lo, hi = wilson(int(shown["numerator"]), int(shown["denominator"]))
         assert completion["95 % CI"] == f"{lo * 100:.1f}–{hi * 100:.1f} %"
-        assert completion["Denominator"] == r["enrolled_learners"]
+        assert completion["Denominator"] == shown["denominator"]
+        assert abs(shown["denominator"] - r["enrolled_learners"]) <= max(
+            2, int(r["enrolled_learners"] ** 0.5 // 2)
+        )
     annex = detail[detail["Metric"] == "Annex I completeness"].iloc[0]
     assert annex["Value"] == f"{r['annex_present'] / 9 * 100:.1f} %"
 

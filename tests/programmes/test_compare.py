@@ -10,6 +10,8 @@ from pipelines.programmes.compare import METRICS, funnel, funnel_table, peer_gro
 from pipelines.programmes.stats import wilson
 from pipelines.publish.settings import Disclosure
 
+pytestmark = pytest.mark.unit
+
 RULES = Disclosure(min_people=10, min_denominator=20, min_contributors=10)
 COUNTS = (
     "awards", "enrolled_learners", "completed_learners", "awarded_learners", "stacked_learners",
@@ -104,7 +106,8 @@ def test_unknown_field_or_level_has_no_peer_group():
 def test_primary_suppression_thresholds():
     rows = [
         programme("F1", provider="S1", enrolled_learners=19, completed_learners=19, awards=9),
-        programme("F2", provider="S2", enrolled_learners=20, completed_learners=5, awards=10),
+        programme("F2", provider="S2", enrolled_learners=20, completed_learners=10, awards=10),
+        programme("F4", provider="S4", enrolled_learners=40, completed_learners=5, awards=40),
         programme("F3", provider="S3", observed_12m=0, employed_12m=0, related_12m=0, awards=0),
     ]
     out = programme_metrics(mart(rows), RULES)
@@ -113,7 +116,9 @@ def test_primary_suppression_thresholds():
     assert small["value"] is None and small["numerator"] is None and small["denominator"] is None
     assert small["ci_low"] is None and small["percentile"] is None
     assert cell(out, "F1", "awards")["flag"] == "c" and cell(out, "F1", "awards")["value"] is None
-    assert cell(out, "F2", "completion_rate")["value"] == 25.0  # denominator 20 is enough
+    assert cell(out, "F2", "completion_rate")["value"] == 50.0  # denominator 20 is enough
+    few = cell(out, "F4", "completion_rate")  # 5 completers are 5 people: not published, not even as a rate
+    assert few["flag"] == "c" and few["value"] is None and few["numerator"] is None
     assert cell(out, "F2", "awards")["value"] == 10.0
     none = cell(out, "F3", "employment_12m")
     assert none["flag"] == "z" and none["value"] is None and none["denominator"] == 0
@@ -186,3 +191,26 @@ def test_peer_groups_table():
 
 def test_empty_mart():
     assert programme_metrics(mart([]), RULES).is_empty()
+
+
+def test_programme_counts_are_perturbed_with_their_cell_keys():
+    """With cell keys (as mart_programme carries them) the published counts move by the cell key rule,
+    thresholds are still decided on the true counts, and the same cell gets the same value in the
+    metrics, the funnel and the release's funnel table."""
+    rows = [
+        programme(f"N{i}", provider=f"Q{i}", enrolled_learners=200, completed_learners=150) for i in range(6)
+    ]
+    keyed = mart(rows).with_columns(
+        [(pl.lit(37 * (i + 1)) + pl.int_range(pl.len())).alias(f"{c}_key") for i, c in enumerate(COUNTS)]
+    )
+    plain, noisy = programme_metrics(mart(rows), RULES), programme_metrics(keyed, RULES)
+    assert plain.filter(pl.col("metric") == "awards")["value"].to_list() == [100.0] * 6
+    shown = noisy.filter(pl.col("metric") == "awards")["value"].to_list()
+    assert shown != [100.0] * 6 and all(abs(v - 100.0) <= 5 for v in shown)  # D(100) = 5
+    completion = noisy.filter(pl.col("metric") == "completion_rate")
+    assert (completion["flag"].is_null()).all()
+    assert (completion["value"] == completion["numerator"] / completion["denominator"] * 100).all()
+    one = keyed.filter(pl.col("credential_id") == "N0")
+    enrolled = funnel(one, RULES).filter(pl.col("stage") == "enrolled")["learners"].item()
+    assert enrolled == funnel_table(one, RULES).filter(pl.col("stage") == "enrolled")["learners"].item()
+    assert enrolled != 200 and abs(enrolled - 200) <= 7  # D(200) = 7

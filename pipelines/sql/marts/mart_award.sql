@@ -35,6 +35,9 @@ final as (
         awards.credential_id,
         awards.provider_id,
         awards.learner_key,
+        -- cell key method (pipelines/cellkey.py): fixed random keys of this award and of its learner
+        record_key(concat_ws('|', awards.learner_key, awards.award_id)) as record_key,
+        record_key(awards.learner_key) as learner_record_key,
         awards.issue_date,
         awards.year,
         providers.country_code,

@@ -15,6 +15,7 @@ final as (
     select
         learner_key,
         award_id,
+        record_key(concat_ws('|', learner_key, 'pair', award_id)) as record_key,  -- cell key method
         year,
         country_code,
         region_code,

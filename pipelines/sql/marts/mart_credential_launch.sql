@@ -4,6 +4,7 @@ providers as (select * from dim_provider),
 final as (
     select
         credentials.credential_id,
+        record_key('spec|' || credentials.credential_id) as record_key,  -- cell key method
         year(credentials.launch_date) as year,
         credentials.provider_id,
         providers.country_code,

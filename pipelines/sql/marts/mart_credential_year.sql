@@ -6,6 +6,7 @@ providers as (select * from dim_provider),
 final as (
     select
         awards.credential_id,
+        record_key('spec|' || awards.credential_id) as record_key,  -- cell key method
         awards.year,
         credentials.provider_id,
         providers.country_code,

@@ -22,6 +22,7 @@ seconds as (select learner_key, issue_date as second_award_date from ranked wher
 final as (
     select
         firsts.learner_key,
+        firsts.learner_record_key as record_key,  -- cell key method: the learner's key
         firsts.issue_date as first_award_date,
         seconds.second_award_date,
         firsts.year,

@@ -13,6 +13,7 @@ final as (
     select
         outcomes.observation_id,
         outcomes.learner_key,
+        record_key(concat_ws('|', outcomes.learner_key, 'outcome', outcomes.observation_id)) as record_key,  -- cell key method
         outcomes.award_id,
         outcomes.months_after_award,
         outcomes.is_employed,

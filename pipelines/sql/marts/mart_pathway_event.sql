@@ -10,6 +10,7 @@ final as (
     select
         events.event_id,
         events.learner_key,
+        record_key(concat_ws('|', events.learner_key, 'event', events.event_id)) as record_key,  -- cell key method
         events.event_type,
         year(events.event_date) as year,
         events.vpl_outcome,

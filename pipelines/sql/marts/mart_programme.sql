@@ -18,6 +18,8 @@ paths as (
         award_id,
         credential_id,
         learner_key,
+        record_key,
+        learner_record_key,
         issue_date,
         lead(issue_date) over (partition by learner_key order by issue_date, award_id) as next_award_date
     from awards
@@ -31,6 +33,13 @@ award_counts as (
         count(*) filter (where eligible_12m and verified_12m) as verified,
         count(*) filter (where eligible_24m) as recognition_eligible,
         count(*) filter (where eligible_24m and recognised_24m) as recognised,
+        -- cell keys of each count (pipelines/cellkey.py): the sum of its records' keys
+        cast((sum(record_key)) % 4096 as bigint) as awards_key,
+        cast((sum(distinct learner_record_key)) % 4096 as bigint) as awarded_learners_key,
+        cast((sum(record_key) filter (where eligible_12m)) % 4096 as bigint) as verification_eligible_key,
+        cast((sum(record_key) filter (where eligible_12m and verified_12m)) % 4096 as bigint) as verified_key,
+        cast((sum(record_key) filter (where eligible_24m)) % 4096 as bigint) as recognition_eligible_key,
+        cast((sum(record_key) filter (where eligible_24m and recognised_24m)) % 4096 as bigint) as recognised_key,
         min(year) as first_award_year,
         max(year) as last_award_year
     from awards
@@ -45,12 +54,21 @@ stacking as (
               and next_award_date <= issue_date + interval 36 month
         ) as stacked,
         count(distinct learner_key) filter (where next_award_date <= issue_date + interval 36 month)
-            as stacked_learners
+            as stacked_learners,
+        cast((sum(record_key) filter (where issue_date <= getvariable('cutoff') - interval 36 month)) % 4096 as bigint)
+            as stacking_eligible_key,
+        cast((sum(record_key) filter (
+            where issue_date <= getvariable('cutoff') - interval 36 month
+              and next_award_date <= issue_date + interval 36 month
+        )) % 4096 as bigint) as stacked_key,
+        cast((sum(distinct learner_record_key) filter (where next_award_date <= issue_date + interval 36 month)) % 4096 as bigint)
+            as stacked_learners_key
     from paths
     group by credential_id
 ),
 enrolments as (
-    select distinct credential_id, learner_key
+    select distinct credential_id, learner_key,
+        record_key(learner_key) as learner_record_key
     from fct_pathway_event
     where event_type = 'enrolled' and credential_id is not null
 ),
@@ -63,7 +81,10 @@ funnel as (
     select
         enrolments.credential_id,
         count(*) as enrolled_learners,
-        count(completions.learner_key) as completed_learners
+        count(completions.learner_key) as completed_learners,
+        cast((sum(learner_record_key)) % 4096 as bigint) as enrolled_learners_key,
+        cast((sum(learner_record_key) filter (where completions.learner_key is not null)) % 4096 as bigint)
+            as completed_learners_key
     from enrolments
     left join completions using (credential_id, learner_key)
     group by enrolments.credential_id
@@ -78,7 +99,16 @@ outcomes as (
         ) as related_12m,
         count(distinct outcome.learner_key) filter (
             where outcome.months_after_award = 12 and outcome.is_employed
-        ) as employed_learners_12m
+        ) as employed_learners_12m,
+        cast((sum(outcome.record_key) filter (where outcome.months_after_award = 12)) % 4096 as bigint) as observed_12m_key,
+        cast((sum(outcome.record_key) filter (where outcome.months_after_award = 12 and outcome.is_employed)) % 4096 as bigint)
+            as employed_12m_key,
+        cast((sum(outcome.record_key) filter (
+            where outcome.months_after_award = 12 and outcome.is_employed and outcome.job_related
+        )) % 4096 as bigint) as related_12m_key,
+        cast((sum(distinct awards.learner_record_key) filter (
+            where outcome.months_after_award = 12 and outcome.is_employed
+        )) % 4096 as bigint) as employed_learners_12m_key
     from mart_outcome as outcome
     join awards using (award_id)
     group by awards.credential_id
@@ -113,7 +143,22 @@ final as (
         coalesce(outcomes.employed_12m, 0) as employed_12m,
         coalesce(outcomes.related_12m, 0) as related_12m,
         award_counts.first_award_year,
-        award_counts.last_award_year
+        award_counts.last_award_year,
+        award_counts.awards_key,
+        funnel.enrolled_learners_key,
+        funnel.completed_learners_key,
+        award_counts.awarded_learners_key,
+        stacking.stacked_learners_key,
+        outcomes.employed_learners_12m_key,
+        stacking.stacking_eligible_key,
+        stacking.stacked_key,
+        award_counts.recognition_eligible_key,
+        award_counts.recognised_key,
+        award_counts.verification_eligible_key,
+        award_counts.verified_key,
+        outcomes.observed_12m_key,
+        outcomes.employed_12m_key,
+        outcomes.related_12m_key
     from credentials
     join providers using (provider_id)
     left join award_counts using (credential_id)

@@ -21,6 +21,7 @@ progressed as (
 final as (
     select
         firsts.learner_key,
+        firsts.learner_record_key as record_key,  -- cell key method: the learner's key
         firsts.issue_date as first_stackable_date,
         firsts.year,
         firsts.country_code,
