@@ -9,13 +9,14 @@ SCALE  ?= demo
 SEED   ?= 42
 PORT   ?= 8501
 
-.PHONY: run test data warehouse serve bench lint lock clean help
+.PHONY: run test test-fast data warehouse serve bench lint lock clean help
 
 help:
-	@echo "make run    - install, generate the demo ecosystem (if data/raw is empty), build, serve the dashboard"
-	@echo "make test   - install and run the whole test suite"
-	@echo "make bench  - time generate + build at SCALE=$(SCALE) (rows/s, peak memory)"
-	@echo "make lint   - ruff"
+	@echo "make run       - install, generate the demo ecosystem (if data/raw is empty), build, serve the dashboard"
+	@echo "make test      - install and run the whole test suite (tiers unit, build and browser)"
+	@echo "make test-fast - install and run the unit tier only (pytest -m unit: no warehouse, no browser)"
+	@echo "make bench     - time generate + build at SCALE=$(SCALE) (rows/s, peak memory)"
+	@echo "make lint      - ruff"
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,9 @@ run: warehouse serve
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --scale $(SCALE) --seed $(SEED)

@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 
+pytestmark = pytest.mark.build
+
 runner = CliRunner()
 COMMANDS = ["generate", "build", "indicators", "quarantine", "docs"]
 

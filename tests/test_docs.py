@@ -2,8 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from pipelines.contracts import contracts
 from pipelines.contracts.docs import render
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,11 @@ must reach the chart as a flag mark with its reason, never as a bar, dot or line
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from dashboard.charts import awards_trend, comparison, small_multiples, trend
+
+pytestmark = pytest.mark.unit
 
 
 def rows(indicator_id: str, values: dict[str, tuple[float | None, str | None]]) -> pl.DataFrame:

@@ -6,6 +6,8 @@ import pytest
 
 from dashboard.formatting import country_label, format_growth, format_value, period_label, provider_type_label
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("value", "unit", "flag", "text"),

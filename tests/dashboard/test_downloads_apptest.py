@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.publish.release import export
 
+pytestmark = pytest.mark.build
+
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 PAGE = "views/downloads.py"
 TIMEOUT = 60

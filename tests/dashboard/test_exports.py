@@ -21,6 +21,8 @@ from pipelines.indicators.engine import RESULT_SCHEMA, Filters
 from pipelines.indicators.registry import get
 from tests.dashboard.test_pages_apptest import cli
 
+pytestmark = pytest.mark.build
+
 BUILD = {"build_id": "abc123", "built_at": "2026-01-02 03:04 UTC", "data_cutoff": "2025-12-31"}
 OPTIONS = Options(
     (2019, 2025), ("DE", "NL"), ("vet",), ("NL32",), ("06",), (5,), (("NL32", "Noord-Holland"),)

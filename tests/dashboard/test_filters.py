@@ -7,6 +7,8 @@ import pytest
 from dashboard.filters import FilterState, Options, parse_query, to_query
 from pipelines.indicators.engine import Filters
 
+pytestmark = pytest.mark.unit
+
 OPTIONS = Options(
     years=(2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025),
     countries=("DE", "ES", "NL"),

@@ -17,6 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
 
+pytestmark = pytest.mark.build
+
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 TIMEOUT = 30
 HEADLINES = [i.id for i in sorted(INDICATORS, key=lambda i: DIMENSIONS.index(i.dimension)) if i.headline]

@@ -200,6 +200,7 @@ def test_transparency_names_the_most_often_missing_annex_elements(warehouse: Pat
             "select count(*), count(*) filter (where list_contains(missing_mandatory, 'level')) "
             "from mart_award_annex"
         ).fetchone()
+
     def near(shown: float, true: int) -> bool:  # within the cell key method's noise bound D(n)
         return abs(shown - true) <= max(2, int(true**0.5 // 2))
 

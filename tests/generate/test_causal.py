@@ -7,6 +7,8 @@ import pytest
 
 from pipelines.generate import build_frames
 
+pytestmark = pytest.mark.build
+
 
 @pytest.fixture(scope="module")
 def demo():

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from pipelines.generate.codes import PROVIDER_TYPES
+
+pytestmark = pytest.mark.build
 
 CUTOFF = pl.lit("2025-12-31").str.to_date()
 

@@ -22,6 +22,8 @@ from pipelines.generate.formatting import as_text, contract_frame
 
 from .conftest import SEED, is_credential_file, read_csv
 
+pytestmark = pytest.mark.build
+
 
 @pytest.fixture(scope="module")
 def entries(manifest) -> list[dict]:

@@ -9,6 +9,8 @@ from pipelines.generate.defects import MALFORMED_FILE, REASONS
 
 from .checks import reasons
 
+pytestmark = pytest.mark.build
+
 AWARD_DEFECTS = [k for k, (t, _) in REASONS.items() if t == "awards" and k != "malformed_file"]
 
 

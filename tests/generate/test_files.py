@@ -13,6 +13,8 @@ from pipelines.generate import generate
 
 from .conftest import SEED, is_credential_file
 
+pytestmark = pytest.mark.build
+
 
 def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

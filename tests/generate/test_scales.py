@@ -8,6 +8,8 @@ from pipelines.contracts import contracts
 from pipelines.generate import SCALE_SPECS, SCALES
 from pipelines.generate.codes import CONTRACT_CODES
 
+pytestmark = pytest.mark.build
+
 
 def test_scales_in_order():
     assert SCALES == ("small", "demo", "medium", "large")

@@ -9,6 +9,8 @@ import pytest
 
 from pipelines.generate import truth as T
 
+pytestmark = pytest.mark.build
+
 C = dt.date(2025, 12, 31)
 YEARS = list(range(2019, 2026))
 

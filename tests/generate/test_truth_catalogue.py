@@ -9,6 +9,8 @@ import pytest
 
 from pipelines.generate import truth as T
 
+pytestmark = pytest.mark.build
+
 C = dt.date(2025, 12, 31)
 YEARS = [str(y) for y in range(2019, 2026)]
 PROVIDERS = pl.DataFrame(

@@ -7,6 +7,8 @@ from pipelines.build import build
 from pipelines.indicators.engine import compute
 from tests.tiny import TINY, write_tiny
 
+pytestmark = pytest.mark.build
+
 CREDENTIALS = TINY["credentials.csv"] + (
     "C3,P1,Data advanced,x,,06,6,5,,online,digital_badge,exam,,external,,,,,,2019-01-01,,\n"
     "C4,P1,Data team lead,x,,06,6,5,,online,digital_badge,exam,,external,,,,,,2019-01-01,,\n"

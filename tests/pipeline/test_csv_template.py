@@ -12,6 +12,8 @@ from pipelines.sources.csv_template import read, sniff
 from pipelines.sources.discover import DeliveryFile, discover, record_type
 from pipelines.warehouse import rows
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture
 def con():

@@ -11,6 +11,8 @@ from pipelines import pseudonymise
 from pipelines.errors import ObservatoryError
 from pipelines.warehouse import rows
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("key", [b"k" * 32, bytes(range(48)), bytes(range(80))])
 @pytest.mark.parametrize("raw", ["NL-123456789", "jan.devries@example.org", "sha256$" + "a" * 64])

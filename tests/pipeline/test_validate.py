@@ -9,6 +9,8 @@ import pytest
 from pipelines.quality.validate import validate
 from tests.tiny import TINY, write_tiny
 
+pytestmark = pytest.mark.build
+
 AWARDS_HEADER = TINY["awards.csv"].splitlines()[0]
 GOOD_AWARD = "A1,C1,NL-000000001,2020-03-01,digital_badge,OB3,true,new_learning,issued,,"
 

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-pytestmark = pytest.mark.pipeline
+pytestmark = pytest.mark.build
 
 
 @pytest.fixture(scope="module")

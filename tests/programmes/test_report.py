@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 
-pytestmark = pytest.mark.pipeline
+pytestmark = pytest.mark.build
 VOID = {"meta", "br", "img", "hr", "input", "link", "path", "rect", "line", "circle", "text", "use"}
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from pipelines.programmes.stats import Z95, median, peer_statistics, percentile_rank, wilson, wilson_exprs
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("successes", "n", "low", "high"),

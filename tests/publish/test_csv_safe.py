@@ -8,6 +8,8 @@ import pytest
 from dashboard.exports import csv_bytes, read_csv
 from pipelines.publish.csv_safe import neutralise
 
+pytestmark = pytest.mark.unit
+
 HOSTILE = [
     '=HYPERLINK("http://evil.example","click")',
     "+cmd|' /C calc'!A0",

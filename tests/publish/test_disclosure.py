@@ -8,6 +8,8 @@ from pipelines.indicators.registry import BY_ID
 from pipelines.publish.disclosure import ADDITIVE, protect, secondary
 from pipelines.publish.settings import disclosure
 
+pytestmark = pytest.mark.build
+
 
 @pytest.fixture(scope="module")
 def cubes(small_warehouse):

@@ -12,6 +12,8 @@ import pytest
 from pipelines.contracts import contracts
 from pipelines.quality.gate import _batches, run_gate, to_pandas
 
+pytestmark = pytest.mark.unit
+
 CUTOFF = date(2025, 6, 30)
 AWARD = (
     "('awards.csv', {line}, '{id}', 'C1', 'L{line}', date '{issued}', '{fmt}', 'OB3', true, "

@@ -9,7 +9,7 @@ from pipelines.build import CURATED
 from pipelines.contracts import contracts
 from pipelines.quality.gate import run_gate
 
-pytestmark = pytest.mark.pipeline
+pytestmark = pytest.mark.build
 
 
 def test_gate_passes_on_the_small_build(small_warehouse, tmp_path):

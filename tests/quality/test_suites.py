@@ -14,6 +14,8 @@ from pipelines.build import CURATED
 from pipelines.contracts import contracts
 from pipelines.quality.suites import CUTOFF_PARAMETER, build_suites, project_files
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ROOT / "expectations"
 

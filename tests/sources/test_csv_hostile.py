@@ -22,6 +22,8 @@ from pipelines.sources.csv_template import read
 from pipelines.sources.discover import DeliveryFile, discover
 from pipelines.warehouse import rows
 
+pytestmark = pytest.mark.unit
+
 H = "award_id,credential_id,learner_id,issue_date,format,standard,signed,purpose,status,grade,expiry_date"
 LH = "learner_id,birth_year,sex,prior_education_isced,region_code,labour_status_before"
 SECRET = "S3CRET-KEY-0123456789abcdef"
