@@ -5,6 +5,12 @@ credentials, peak memory < 2 GB. Each measurement runs in its own process so its
 (ru_maxrss) is its own. Synthetic credentials only; not a test: run it by hand.
 
     python benchmarks/bench_readers.py --count 200000
+    python benchmarks/bench_readers.py --hostile   # the denial-of-service inputs of issue #10
+
+`--hostile` times the inputs that once took minutes or gigabytes: a 2 MB array of 1M integers, a
+zipped one-line NDJSON of zeros (a zip bomb, ~10 GiB inflated; once with the default limits, once with
+the ratio and size caps lifted so it is really inflated, line by line), a 425 MB JSON array and a
+400 MB NDJSON of credentials. Targets: seconds for the integers, < 1 GiB peak for the rest.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 TARGETS = {"ndjson": 20_000, "folder": 5_000}
+LIFTED = {"MCO_MAX_ZIP_RATIO": "10000000", "MCO_MAX_CREDENTIAL_BYTES": "64G", "MCO_MAX_ZIP_BYTES": "64G"}
 
 
 def credential(i: int, rng: random.Random, unique_specs: bool = False) -> dict:
@@ -113,6 +121,7 @@ def measure(target: Path) -> None:
     delivery = read_standards([target], target.parent)
     seconds = time.perf_counter() - start
     loaded = sum(f.records_loaded for f in delivery.files)
+    rejected = [f.reason for f in delivery.files if f.status == "rejected"]
     print(
         json.dumps(
             {
@@ -121,13 +130,15 @@ def measure(target: Path) -> None:
                 "files": len(delivery.files),
                 "quarantined": len(delivery.quarantine),
                 "annex_rows": delivery.annex.height,
+                "rejected": rejected[:1],
             }
         )
     )
 
 
-def run(target: Path) -> dict:
-    proc = subprocess.Popen([sys.executable, __file__, "--measure", str(target)], stdout=subprocess.PIPE)
+def run(target: Path, env: dict[str, str] | None = None) -> dict:
+    command = [sys.executable, __file__, "--measure", str(target)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, env={**os.environ, **(env or {})})
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -135,6 +146,48 @@ def run(target: Path) -> dict:
     result = json.loads(out.decode().strip().splitlines()[-1])
     result["peak_mib"] = usage.ru_maxrss / 1024
     return result
+
+
+def write_hostile(work: Path, bomb_gib: int) -> dict[str, Path]:
+    """The denial-of-service inputs, each in a folder of its own."""
+    paths = {name: work / name for name in ("ints", "bomb", "array", "ndjson")}
+    for folder in paths.values():
+        folder.mkdir(parents=True)
+    (paths["ints"] / "ints.json").write_text("[" + ",".join(["1"] * 1_000_000) + "]")
+    zeros = bytes(16 << 20)
+    bomb = zipfile.ZipFile(paths["bomb"] / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED)
+    with bomb, bomb.open("bomb.ndjson", "w", force_zip64=True) as fh:
+        for _ in range(bomb_gib * 64):
+            fh.write(zeros)
+    rng = random.Random(5)
+    with open(paths["array"] / "array.json", "w") as arr, open(paths["ndjson"] / "big.ndjson", "w") as nd:
+        arr.write("[")
+        i = 0
+        while arr.tell() < 425 << 20:
+            text = json.dumps(credential(i, rng), separators=(",", ":"))
+            arr.write(("," if i else "") + text)
+            if nd.tell() < 400 << 20:
+                nd.write(text + "\n")
+            i += 1
+        arr.write("]")
+    return paths
+
+
+def hostile(work: Path, bomb_gib: int) -> None:
+    started = time.perf_counter()
+    paths = write_hostile(work, bomb_gib)
+    print(f"wrote the hostile inputs in {time.perf_counter() - started:.1f} s ({work})")
+    runs = [
+        ("1M integers, 2 MB array", paths["ints"], None),
+        (f"zip bomb ({bomb_gib} GiB of zeros), default limits", paths["bomb"], None),
+        (f"zip bomb ({bomb_gib} GiB of zeros), caps lifted", paths["bomb"], LIFTED),
+        ("425 MB JSON array", paths["array"], None),
+        ("400 MB NDJSON", paths["ndjson"], None),
+    ]
+    for label, target, env in runs:
+        r = run(target, env)
+        outcome = f"rejected: {r['rejected'][0][:150]}" if r["rejected"] else f"{r['loaded']:,} loaded"
+        print(f"{label:44s} {r['seconds']:7.2f} s, peak {r['peak_mib']:6,.0f} MiB; {outcome}")
 
 
 def main() -> None:
@@ -146,6 +199,8 @@ def main() -> None:
         action="store_true",
         help="Worst case: every credential has its own specification (default: 2,000 shared).",
     )
+    parser.add_argument("--hostile", action="store_true", help="Time the denial-of-service inputs instead.")
+    parser.add_argument("--bomb-gib", type=int, default=10, help="Inflated size of the zip bomb (--hostile).")
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -155,6 +210,11 @@ def main() -> None:
     if work.exists() and any(work.iterdir()):
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
+    if args.hostile:
+        hostile(work, args.bomb_gib)
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     started = time.perf_counter()
     ndjson, folder = write_inputs(work, args.count, args.unique_specs)
     print(f"wrote {args.count:,} credentials twice in {time.perf_counter() - started:.1f} s ({work})")

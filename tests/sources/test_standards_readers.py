@@ -19,6 +19,8 @@ from pipelines.contracts import contracts
 from pipelines.sources.standards import FileOutcome, StandardsDelivery, read_standards
 from pipelines.sources.standards.annex import ELEMENTS, MANDATORY
 
+pytestmark = pytest.mark.unit
+
 FIX = Path(__file__).parent / "fixtures"
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 

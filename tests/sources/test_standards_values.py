@@ -12,6 +12,8 @@ import pytest
 from pipelines.sources.standards import jsonio, mapping
 from pipelines.sources.standards.delivery import read_standards
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -175,8 +177,11 @@ def test_jws_json_payload_as_text_or_base64url():
     inner = {"id": "x", "type": "EuropeanDigitalCredential"}
     text = json.dumps(inner)
     encoded = base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
-    assert jsonio.decode_jws_json({"payload": text, "signatures": [{}]}) == (inner, True)
-    assert jsonio.decode_jws_json({"payload": encoded, "signature": "c2ln"}) == (inner, True)
+    protected = base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=").decode()
+    signed = {"payload": text, "signatures": [{"protected": protected, "signature": "c2ln"}]}
+    assert jsonio.decode_jws_json(signed) == (inner, True)
+    assert jsonio.decode_jws_json({"payload": text, "signatures": [{}]}) == (inner, False)  # no signature
+    assert jsonio.decode_jws_json({"payload": encoded, "signature": "c2ln"}) == (inner, False)  # no alg
 
 
 def test_unsigned_jwt_is_not_signed():

@@ -2,8 +2,14 @@
 
 Files, folders and zip archives are walked in a stable order; each file ends as `parsed` (its records
 loaded or quarantined, or supporting documents such as OB2 BadgeClasses) or `rejected` with a one-line
-reason. A rejected file counts `records_in = 0`: nothing in it could be read as a record. OB2
-assertions are mapped last, once every BadgeClass/Issuer in the delivery is known.
+reason. A rejected file counts `records_in = 0`: nothing in it could be read as a record (a file
+rejected part-way, over a limit, has what it had loaded taken back out). OB2 assertions are mapped
+last, once every BadgeClass/Issuer in the delivery is known.
+
+Hostile input is bounded (`limits.Limits`, set by MCO_* variables): NDJSON is streamed line by line,
+a plain JSON document is capped in size, zip members are checked for size, ratio, path and links
+before a byte is inflated (`guards`), and records and problems per file are counted. `signed` means
+"carries a signature" (see `jsonio`): nothing is verified.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import io
 import json
 import os
 import re
+import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +30,17 @@ import polars as pl
 from pipelines.sources.standards import elm, openbadges2, openbadges3
 from pipelines.sources.standards.annex import annex_columns, build_annex
 from pipelines.sources.standards.edci_xml import reject_xml
+from pipelines.sources.standards.guards import (
+    TOO_LONG,
+    bounded_lines,
+    check_archive,
+    check_document_size,
+    check_local,
+    check_member,
+    check_size,
+    printable,
+    walk,
+)
 from pipelines.sources.standards.jsonio import (
     SCRUB_FROM,
     UTF8_BOM,
@@ -38,17 +57,22 @@ from pipelines.sources.standards.jsonio import (
     looks_like_jwt,
     orjson,
     parse_json,
+    safe_key,
     skip_prelude,
     strip_bom,
 )
+from pipelines.sources.standards.limits import Limits, mib
 from pipelines.sources.standards.mapping import MapError, Sink, as_list, stable_id
 
 LINE_EXTENSIONS = {".ndjson", ".jsonl"}
-MAX_FILE_BYTES = 512 << 20  # one JSON document; larger deliveries should be NDJSON (streamed)
 MAX_ZIP_NESTING = 2
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError)
+_ZIP_ERRORS += (NotImplementedError, zlib.error)
+_KINDS = {int: "number", float: "number", bool: "boolean", type(None): "null", list: "array"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
 _TOKENISH = re.compile(rb"[A-Za-z0-9_\-.=]+")
+_SCALAR = re.compile(rb"-?[0-9][0-9.eE+-]*|true|false|null")
 _CRITERIA_KEYS = frozenset({"@context", "id", "narrative", "name", "url", "@language", "description"})
 
 
@@ -122,13 +146,22 @@ def _from_jwt_claims(payload: dict) -> dict:
     return vc
 
 
+@dataclass
+class _Budget:
+    """Uncompressed bytes still allowed to one top-level archive and everything nested in it."""
+
+    left: int
+
+
 class _Reader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, limits: Limits | None = None):
         self.root = root
+        self.limits = limits or Limits.from_env()
         self.sink = Sink()
         self.index = openbadges2.Ob2Index()
         self.pending: list[tuple[dict, bool, FileOutcome, int]] = []
         self.files: list[FileOutcome] = []
+        self._finishing = False  # past reading: OB2 assertions mapped in `finish` are not capped
 
     # ------------------------------------------------------------------------------------ walking
 
@@ -144,89 +177,130 @@ class _Reader:
     def add_path(self, path: Path) -> None:
         path = Path(path)
         if path.is_dir():
+            try:
+                check_local(path, self.root)
+            except ParseError as exc:
+                self._refuse(self._name(path), str(exc))
+                return
             base = self._name(path)
             base = "" if base == "." else base
-            for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for dirpath, filenames, links, error in walk(path):
                 rel = os.path.relpath(dirpath, path)
                 parts = [p for p in (base, "" if rel == "." else Path(rel).as_posix()) if p]
                 prefix = "/".join(parts) + "/" if parts else ""
-                for fname in sorted(f for f in filenames if not f.startswith(".")):
-                    self.read_file(Path(dirpath, fname), prefix + fname)
+                if error:
+                    self._refuse(prefix.rstrip("/") or ".", f"the folder cannot be read ({error})")
+                for link, kind in links:
+                    self._refuse(prefix + link, f"the {kind} is a symbolic link, which is never followed")
+                for fname in filenames:
+                    self.read_file(Path(dirpath, fname), prefix + fname, walked=True)
         else:
             self.read_file(path, self._name(path))
 
-    def read_file(self, path: Path, name: str) -> None:
-        out = FileOutcome(name)
-        ext = path.suffix.lower()
-        try:
-            if ext == ".zip":
-                self._read_zip(path, name, 1)
-                return
-            if ext in LINE_EXTENSIONS:
-                with open(path, "rb") as fh:
-                    self._read_lines(out, fh)
-            else:
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    raise ParseError(
-                        f"the file is larger than {MAX_FILE_BYTES >> 20} MiB; deliver large "
-                        "batches as NDJSON (one credential per line)"
-                    )
-                data = path.read_bytes()
-                if data[:4] == ZIP_MAGIC:
-                    self._read_zip(io.BytesIO(data), name, 1)
-                    return
-                self._read_bytes(out, data, ext)
-        except ParseError as exc:
-            self._reject(out, str(exc), exc.fmt)
-        except OSError as exc:
-            self._reject(out, f"the file cannot be read ({exc.strerror or exc})")
+    def _refuse(self, name: str, message: str) -> None:
+        out = FileOutcome(printable(name))
+        self._reject(out, message)
         self.files.append(out)
 
-    def _read_zip(self, source, name: str, level: int) -> None:
+    def read_file(self, path: Path, name: str, walked: bool = False) -> None:
+        """One file: a zip, NDJSON (streamed) or a single document (size-capped); never a symlink."""
+        out = FileOutcome(printable(name))
+        mark = self.sink.mark()
+        try:
+            if not walked:  # a walked file is known not to be a link (guards.walk)
+                check_local(path, self.root)
+            if self._read_plain(out, path):
+                return  # a zip: its members have outcomes of their own
+        except ParseError as exc:
+            self._reject(out, str(exc), exc.fmt, mark)
+        except OSError as exc:
+            reason = exc.strerror or "operating-system error"
+            self._reject(out, f"the file cannot be read ({reason})", None, mark)
+        self.files.append(out)
+
+    def _read_plain(self, out: FileOutcome, path: Path) -> bool:
+        """Read a file that is not inside an archive; True when it was a zip (read member by member)."""
+        ext = path.suffix.lower()
+        size = path.stat().st_size
+        if ext == ".zip" or (size > self.limits.max_json_bytes and _starts_with(path, ZIP_MAGIC)):
+            check_size(size, self.limits.max_credential_bytes, "MCO_MAX_CREDENTIAL_BYTES")
+            self._read_zip(path, out.name, 1, _Budget(self.limits.max_zip_bytes))
+            return True
+        if ext in LINE_EXTENSIONS:
+            check_size(size, self.limits.max_credential_bytes, "MCO_MAX_CREDENTIAL_BYTES")
+            with open(path, "rb") as fh:
+                self._read_lines(out, bounded_lines(fh, self.limits.max_json_bytes, size))
+            return False
+        check_document_size(size, self.limits)
+        data = path.read_bytes()
+        if data[:4] == ZIP_MAGIC:
+            self._read_zip(io.BytesIO(data), out.name, 1, _Budget(self.limits.max_zip_bytes))
+            return True
+        self._read_bytes(out, data, ext)
+        return False
+
+    def _read_zip(self, source, name: str, level: int, budget: _Budget) -> None:
+        """Every member of an archive, each checked (guards.check_member) before it is inflated."""
         try:
             archive = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            out = FileOutcome(name)
-            self._reject(out, f"the file is not a readable zip archive ({exc})")
-            self.files.append(out)
+        except _ZIP_ERRORS:
+            self._refuse(name, "the file is not a readable zip archive")
             return
         with archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
-            if not members:
-                out = FileOutcome(name)
-                self._reject(out, "the zip archive holds no files")
-                self.files.append(out)
+            try:
+                check_archive(members, self.limits, budget.left)
+            except ParseError as exc:
+                self._refuse(name, str(exc))
+                return
             for info in members:
-                inner = f"{name}!{info.filename}"
-                out = FileOutcome(inner)
-                ext = Path(info.filename).suffix.lower()
-                try:
-                    base = info.filename.rsplit("/", 1)[-1]
-                    if info.filename.startswith("__MACOSX/") or base.startswith("._"):
-                        raise ParseError("macOS resource-fork metadata, not a credential")
-                    if info.flag_bits & 0x1:
-                        raise ParseError("the zip member is encrypted")
-                    if info.file_size > MAX_FILE_BYTES and ext not in LINE_EXTENSIONS:
-                        raise ParseError(f"the zip member is larger than {MAX_FILE_BYTES >> 20} MiB")
-                    if ext in LINE_EXTENSIONS:
-                        with archive.open(info) as fh:
-                            self._read_lines(out, io.BufferedReader(fh))
-                    else:
-                        data = archive.read(info)
-                        if ext == ".zip" or data[:4] == ZIP_MAGIC:
-                            if level >= MAX_ZIP_NESTING:
-                                raise ParseError(
-                                    f"zip archives nested more than {MAX_ZIP_NESTING} deep are not opened"
-                                )
-                            self._read_zip(io.BytesIO(data), inner, level + 1)
-                            continue
-                        self._read_bytes(out, data, ext)
-                except ParseError as exc:
-                    self._reject(out, str(exc), exc.fmt)
-                except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
-                    self._reject(out, f"the zip member cannot be extracted ({exc})")
-                self.files.append(out)
+                self._read_member(archive, info, name, level, budget)
+
+    def _read_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, level, budget) -> None:
+        inner = f"{name}!{printable(info.filename)}"
+        out = FileOutcome(inner)
+        mark = self.sink.mark()
+        try:
+            check_member(info, self.limits)
+            if info.file_size > budget.left:
+                raise ParseError(
+                    "the archive's members together would unpack to more than MCO_MAX_ZIP_BYTES allows "
+                    f"({mib(self.limits.max_zip_bytes)}); this member is not read"
+                )
+            budget.left -= info.file_size
+            if self._member_content(archive, info, out, inner, level, budget):
+                return
+        except ParseError as exc:
+            self._reject(out, str(exc), exc.fmt, mark)
+        except _ZIP_ERRORS:
+            reason = "the zip member cannot be extracted (corrupt data or a bad checksum)"
+            self._reject(out, reason, None, mark)
+        self.files.append(out)
+
+    def _member_content(self, archive, info, out: FileOutcome, inner: str, level: int, budget) -> bool:
+        """Stream NDJSON, open a nested zip from a spool, read a document whole; True for a nested zip."""
+        ext = Path(info.filename).suffix.lower()
+        with archive.open(info) as fh:
+            if ext in LINE_EXTENSIONS:
+                reader = io.BufferedReader(fh, 1 << 20)
+                lines = bounded_lines(reader, self.limits.max_json_bytes, info.file_size)
+                self._read_lines(out, lines)
+                return False
+            head = fh.read(4)
+            if ext == ".zip" or head == ZIP_MAGIC:
+                if level >= MAX_ZIP_NESTING:
+                    raise ParseError(f"zip archives nested more than {MAX_ZIP_NESTING} deep are not opened")
+                with tempfile.SpooledTemporaryFile(max_size=self.limits.max_json_bytes) as spool:
+                    spool.write(head)
+                    while chunk := fh.read(1 << 20):
+                        spool.write(chunk)
+                    spool.seek(0)
+                    self._read_zip(spool, inner, level + 1, budget)
+                return True
+            check_document_size(info.file_size, self.limits, "the zip member")
+            data = head + fh.read()
+        self._read_bytes(out, data, ext)
+        return False
 
     # ------------------------------------------------------------------------------------ parsing
 
@@ -263,8 +337,8 @@ class _Reader:
                 raise ParseError(
                     "the file is neither JSON, a JWT nor a baked badge"
                     if known
-                    else f"no reader for {ext} files (expected JSON/JSON-LD, JWT, NDJSON, a baked "
-                    "SVG/PNG badge or a zip of these), and the content is not JSON either"
+                    else f"no reader for {printable(ext, 20)} files (expected JSON/JSON-LD, JWT, NDJSON, "
+                    "a baked SVG/PNG badge or a zip of these), and the content is not JSON either"
                 )
             data = skipped
         try:
@@ -278,20 +352,71 @@ class _Reader:
             raise
         check_depth(obj, data)
         if isinstance(obj, list):
-            if not obj:
-                notes.append("the JSON array is empty")
-            for i, item in enumerate(obj, 1):
-                self._take(item, False, out, i, f"$[{i - 1}]")
+            self._take_array(out, obj)
         elif isinstance(obj, (dict, str)):
             self._take(obj, False, out, 1, "$")
         else:
-            raise ParseError(f"the JSON holds a {type(obj).__name__} where a credential object was expected")
+            raise ParseError(f"the JSON holds a {_kind(obj)} where a credential object was expected")
+
+    def _take_array(self, out: FileOutcome, items: list) -> None:
+        """A top-level array; non-objects are counted in one pass first, so a million numbers cost a
+        fraction of a second and one message, not a million quarantine rows."""
+        if not items:
+            out.notes.append("the JSON array is empty")
+            return
+        self._check_count(len(items))
+        stray = Counter(_kind(x) for x in items if not (isinstance(x, dict) or _is_token(x)))
+        n_stray = stray.total()
+        if n_stray == len(items) or n_stray > self.limits.max_problems_per_file:
+            kinds = ", ".join(f"{n:,} {kind}(s)" for kind, n in stray.most_common())
+            if n_stray == len(items):
+                raise ParseError(
+                    f"none of the JSON array's {len(items):,} elements is a credential ({kinds})"
+                )
+            raise ParseError(
+                f"{n_stray:,} of the JSON array's {len(items):,} elements are not credential objects "
+                f"({kinds}), more than MCO_MAX_PROBLEMS_PER_FILE allows"
+            )
+        for i, item in enumerate(items, 1):
+            if isinstance(item, dict) or _is_token(item):
+                self._take(item, False, out, i, f"$[{i - 1}]")
+            else:
+                detail = f"the record is a JSON {_kind(item)}, not an object"
+                self._quarantine(out, i, "malformed_record", "record.shape", detail, f"$[{i - 1}]", True)
+        self._check_caps(out)
+
+    def _check_count(self, records: int) -> None:
+        if records > self.limits.max_credentials_per_file:
+            raise ParseError(
+                f"the file holds more than {self.limits.max_credentials_per_file:,} records "
+                "(MCO_MAX_CREDENTIALS_PER_FILE); split it into smaller files"
+            )
+
+    def _check_caps(self, out: FileOutcome) -> None:
+        """Reject a file part-way once it holds too many records or too many unreadable ones."""
+        self._check_count(out.records_in + out.supporting_documents)
+        if out.records_quarantined > self.limits.max_problems_per_file:
+            first = out._quarantine[0]
+            raise ParseError(
+                f"more than {self.limits.max_problems_per_file:,} of its records cannot be read "
+                f"(MCO_MAX_PROBLEMS_PER_FILE), so the file is rejected whole; the first, at line "
+                f"{first['source_line']}: {first['detail']}"
+            )
 
     def _read_lines(self, out: FileOutcome, lines) -> None:
         """NDJSON or one JWT per line: a bad line is quarantined, the rest loads; all bad -> reject."""
         seen = good = lineno = 0
         first_error: tuple[int, str] | None = None
+        max_records, max_problems = self.limits.max_credentials_per_file, self.limits.max_problems_per_file
         for lineno, raw in enumerate(lines, 1):  # noqa: B007 - lineno is read after the loop
+            if out.records_in > max_records or out.records_quarantined > max_problems:
+                self._check_caps(out)
+            if raw is TOO_LONG:
+                seen += 1
+                message = f"the line is longer than {mib(self.limits.max_json_bytes)} (MCO_MAX_JSON_BYTES)"
+                first_error = first_error or (lineno, message)
+                self._quarantine(out, lineno, "malformed_record", "json.size", message, None, count=True)
+                continue
             line = raw.strip()
             if not line:
                 continue
@@ -310,6 +435,8 @@ class _Reader:
                     except _DecodeError:
                         obj = parse_json(line, out.notes)
                     check_depth(obj, line)
+                elif _SCALAR.fullmatch(line):
+                    raise ParseError("the line holds a single JSON value, not a credential object")
                 elif _TOKENISH.fullmatch(line):
                     obj, signed = decode_jwt(line)
                 else:
@@ -326,6 +453,7 @@ class _Reader:
                     self._take(item, signed, out, lineno, f"$[{i}]")
             else:
                 self._take(obj, signed, out, lineno, "$")
+        self._check_caps(out)
         if seen == 0:
             raise ParseError(
                 "the file is empty (0 bytes)" if lineno == 0 else "the file holds only blank lines"
@@ -429,7 +557,7 @@ class _Reader:
         else:
             out._formats[_format_from_context(obj)] += 1
             if types:
-                shown = ", ".join(sorted(types))[:120]
+                shown = _shown_types(types)
                 detail = (
                     f"type [{shown}] is not a credential type this reader maps (expected "
                     "OpenBadgeCredential/AchievementCredential, Assertion or EuropeanDigitalCredential)"
@@ -465,6 +593,8 @@ class _Reader:
             out._counts["derived award id"] += 1
         self.sink.add(rec, out.name, line)
         out.records_loaded += 1
+        if out.records_in > self.limits.max_credentials_per_file and not self._finishing:
+            self._check_caps(out)
 
     @staticmethod
     def _slim_assertion(doc: dict) -> dict:
@@ -506,8 +636,15 @@ class _Reader:
                 "json_path": json_path,
             }
         )
+        if out.records_quarantined > self.limits.max_problems_per_file and not self._finishing:
+            self._check_caps(out)
 
-    def _reject(self, out: FileOutcome, message: str, fmt: str | None = None) -> None:
+    def _reject(
+        self, out: FileOutcome, message: str, fmt: str | None = None, mark: dict | None = None
+    ) -> None:
+        """The whole file is refused: anything it had loaded is taken back out of the tables."""
+        if mark is not None and out.records_loaded:
+            self.sink.rollback(mark)
         out.status, out.reason = "rejected", f"{out.name}: {message}"
         out.records_in = out.records_loaded = out.records_quarantined = out.supporting_documents = 0
         out._quarantine.clear()
@@ -517,8 +654,11 @@ class _Reader:
     # ------------------------------------------------------------------------------------ finishing
 
     def finish(self) -> StandardsDelivery:
+        self._finishing = True
         unresolved: Counter = Counter()
         for doc, signed, out, line in self.pending:
+            if out.status == "rejected":
+                continue  # its file was refused after the assertion was read
             badge = doc.get("badge")
             if self.index.resolve(badge) is None:
                 unresolved[out.name] += 1
@@ -573,6 +713,31 @@ class _Reader:
         return StandardsDelivery(tables, self.files, quarantine, annex)
 
 
+def _kind(value) -> str:
+    """JSON name of a value's type, for messages."""
+    return _KINDS.get(type(value), "object" if isinstance(value, dict) else "string")
+
+
+def _shown_types(types: set[str]) -> str:
+    """Type names as a message may show them: property-like names listed, others only counted."""
+    safe = sorted(t for t in types if safe_key(t) == t)
+    others = len(types) - len(safe)
+    shown = ", ".join(safe[:6]) + (f", {len(safe) - 6} more" if len(safe) > 6 else "")
+    if others:
+        shown += (", " if shown else "") + f"{others} unrecognised name(s)"
+    return shown
+
+
+def _is_token(value) -> bool:
+    """A string element that may be a credential (a JWT); any other string is counted as stray."""
+    return isinstance(value, str) and is_jwt_text(value)
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(len(magic)) == magic
+
+
 def _parses(line: bytes) -> bool:
     try:
         loads(line)
@@ -588,9 +753,10 @@ def _join(path: str, json_path: str | None) -> str | None:
     return path + json_path[1:]
 
 
-def read_standards(paths: list[Path], root: Path) -> StandardsDelivery:
-    """Read every delivery file/folder/zip in `paths` (names reported relative to `root`)."""
-    reader = _Reader(Path(root))
+def read_standards(paths: list[Path], root: Path, limits: Limits | None = None) -> StandardsDelivery:
+    """Read every delivery file/folder/zip in `paths` (names reported relative to `root`); `limits`
+    default to the MCO_* environment variables (`limits.Limits.from_env`)."""
+    reader = _Reader(Path(root), limits)
     for path in paths:
         reader.add_path(Path(path))
     return reader.finish()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.sources.standards.jsonio import proof_signed
 from pipelines.sources.standards.mapping import (
     EXTENSION_KEYS,
     Known,
@@ -192,7 +193,7 @@ def map_elm(doc: dict, signed: bool, known: Known | None = None) -> dict:
         "expiry_date": expiry,
         "format": "digital_certificate",
         "standard": "ELM",
-        "signed": "true" if signed or doc.get("proof") else "false",
+        "signed": "true" if signed or proof_signed(doc.get("proof")) else "false",
         "status": "issued",
         "grade": label(proof_of.get("grade")) or label(claim.get("grade")),
         "learner_id": learner,

@@ -2,8 +2,13 @@
 
 Real deliveries carry byte-order marks, a URL pasted above the JSON, `//` comments and trailing commas.
 These are tolerated and *noted* (the file outcome says what was repaired); anything that still does not
-parse is rejected with the file name and position. Signatures are never verified: a JWT/JWS only tells
-us the credential was issued signed. Nothing here touches the network.
+parse is rejected with the file name and position. Nothing here touches the network.
+
+`signed` means "carries a signature", never "verified" (keys are out of scope): a JWS/JWT whose
+protected header's `alg` is exactly one of the registered JWS signing algorithms (`JWS_ALGS`, never
+"none") with a non-empty base64url signature, or a `proof` entry with a `type` and a non-empty
+`proofValue`, `jws` or `signatureValue`. Messages never quote file content (keys are shown only
+when they look like property names), so a key or an e-mail in a file cannot reach a report.
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ except ImportError:  # pragma: no cover - exercised only without orjson
     _DecodeError = (ValueError,)
 
 MAX_DEPTH = 64
+# the registered JWS signing algorithms (RFC 7518, RFC 8037, RFC 8812); "none" is not one of them
+JWS_ALGS = frozenset(
+    ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+    + ["PS256", "PS384", "PS512", "EdDSA", "ES256K"]
+)
+SIGNATURE_KEYS = ("proofValue", "jws", "signatureValue")
+_MAX_SIGNATURES = 16  # entries examined per document: enough for real multi-signature JWS
+_SIGNATURE = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+_SAFE_KEY = re.compile(r"@?[A-Za-z_][A-Za-z0-9_-]{0,39}")
 UTF8_BOM = b"\xef\xbb\xbf"
 _JWT = re.compile(rb"[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 _JWT_STR = re.compile(r"[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
@@ -44,6 +58,13 @@ def loads(data: bytes | str):
     return _loads(data)
 
 
+def safe_key(key) -> str:
+    """A JSON key as it may appear in a message: property-like names as they are, anything else `<key>`."""
+    if isinstance(key, str) and _SAFE_KEY.fullmatch(key) and sum(c.isdigit() for c in key) < 6:
+        return key
+    return "<key>"
+
+
 def too_deep(obj, limit: int = MAX_DEPTH) -> str | None:
     """JSON path of the first container nested deeper than `limit`, or None (iterative: no recursion)."""
     stack = [(obj, 1, "$")]
@@ -54,7 +75,7 @@ def too_deep(obj, limit: int = MAX_DEPTH) -> str | None:
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(value, (dict, list)):
-                    stack.append((value, depth + 1, f"{path}.{key}"))
+                    stack.append((value, depth + 1, f"{path}.{safe_key(key)}"))
         else:
             for i, value in enumerate(node):
                 if isinstance(value, (dict, list)):
@@ -192,6 +213,33 @@ def b64url(segment: str | bytes) -> bytes:
     return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
 
 
+def jose_signed(header, signature) -> bool:
+    """A protected header naming a registered signing algorithm (exact, case-sensitive) and a signature."""
+    if not isinstance(header, dict) or not isinstance(signature, str):
+        return False
+    alg = header.get("alg")
+    return isinstance(alg, str) and alg in JWS_ALGS and _SIGNATURE.fullmatch(signature) is not None
+
+
+def proof_signed(proof) -> bool:
+    """A `proof` (object or list) with an entry that has a type and a non-empty signature value."""
+    for entry in (proof if isinstance(proof, list) else (proof,))[:_MAX_SIGNATURES]:
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("type")
+        if not (kind.strip() if isinstance(kind, str) else _any_text(kind)):
+            continue
+        for key in SIGNATURE_KEYS:
+            value = entry.get(key)
+            if isinstance(value, str) and value.strip():
+                return True
+    return False
+
+
+def _any_text(value) -> bool:
+    return isinstance(value, list) and any(isinstance(v, str) and v.strip() for v in value)
+
+
 def decode_jwt(token: str | bytes) -> tuple[dict, bool]:
     """(payload object, signed) of a compact JWS/JWT; the signature is *not* verified."""
     if isinstance(token, bytes):
@@ -217,9 +265,7 @@ def decode_jwt(token: str | bytes) -> tuple[dict, bool]:
     except (ValueError, binascii.Error, *_DecodeError):
         raise ParseError("the JWT header or payload is not base64url-encoded JSON") from None
     payload = _payload_json(raw)
-    alg = header.get("alg") if isinstance(header, dict) else None
-    signed = bool(parts[2]) and str(alg).lower() != "none"
-    return payload, signed
+    return payload, jose_signed(header, parts[2])
 
 
 def _payload_json(raw: bytes):
@@ -251,8 +297,30 @@ def decode_jws_json(doc: dict) -> tuple[dict, bool]:
             inner = _payload_json(raw)
     else:
         raise ParseError("the JWS has no payload")
-    signed = bool(doc.get("signatures") or doc.get("signature"))
-    return inner, signed
+    return inner, jws_json_signed(doc)
+
+
+def jws_json_signed(doc: dict) -> bool:
+    """General (`signatures: [{protected, signature}]`) or flattened (`protected`, `signature`) JWS JSON."""
+    entries = doc.get("signatures")
+    entries = entries[:_MAX_SIGNATURES] if isinstance(entries, list) else []
+    if "signature" in doc:
+        entries = [doc, *entries]
+    return any(
+        isinstance(e, dict) and jose_signed(_protected_header(e.get("protected")), e.get("signature"))
+        for e in entries
+    )
+
+
+def _protected_header(value) -> dict | None:
+    """The decoded protected header, or None when it is missing or not base64url JSON."""
+    if not isinstance(value, str) or len(value) > 8192:
+        return None
+    try:
+        header = loads(b64url(value))
+    except (ValueError, binascii.Error, *_DecodeError):
+        return None
+    return header if isinstance(header, dict) else None
 
 
 # ------------------------------------------------------------------------------------- baked badges

@@ -221,14 +221,29 @@ def pick_date(doc: dict, keys: tuple[str, ...], prefix: str = "$") -> tuple[str 
         try:
             return parse_when(value)
         except (ValueError, OverflowError, OSError):
-            shown = str(value)[:40]
             raise MapError(
                 "invalid_value",
                 "date.parse",
-                f"{key} {shown!r} is not an ISO 8601 date or date-time",
+                f"{key} {shown_date(value)} is not an ISO 8601 date or date-time",
                 f"{prefix}.{key}",
             ) from None
     return None, None
+
+
+_DATEISH = re.compile(r"[0-9T:.,+\- Zz]{1,35}")
+
+
+def shown_date(value) -> str:
+    """A bad date as a message may show it: quoted when it is only digits and date punctuation, else
+    described (a file could put an e-mail or a key where a date belongs)."""
+    if isinstance(value, str) and _DATEISH.fullmatch(value):
+        return repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"(a number, {len(str(value))} digits long)"
+    if isinstance(value, str):
+        return f"(a text of {len(value)} characters)"
+    kind = "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "value"
+    return f"(a JSON {kind})"
 
 
 # ------------------------------------------------------------------------------------------ code lists
@@ -748,6 +763,25 @@ class Sink(Known):
             self.credentials[cred] = rec["purpose"]
             for append, key in self._plan["credentials"]:
                 append(get(key) if key else None)
+
+    def mark(self) -> dict[str, int]:
+        """Row counts now, so a file rejected part-way can be taken back out (`rollback`)."""
+        return {t: len(cols["source_line"]) for t, cols in self.cols.items()}
+
+    def rollback(self, mark: dict[str, int]) -> None:
+        """Drop every row added since `mark`, and forget the ids those rows introduced."""
+        forget = {"learners": ("learner_id", self.learners), "providers": ("provider_id", self.providers)}
+        for table, n in mark.items():
+            cols = self.cols[table]
+            if table in forget:
+                key, seen = forget[table]
+                seen.difference_update(cols[key][n:])
+            elif table == "credentials":
+                for cred in cols["credential_id"][n:]:
+                    self.credentials.pop(cred, None)
+            for values in cols.values():
+                del values[n:]
+        del self.learner_kind[mark["awards"] :]
 
     def frames(self) -> dict[str, pl.DataFrame]:
         out = {}

@@ -7,6 +7,7 @@ cannot be resolved leaves those Annex I elements unknown; the award itself still
 
 from __future__ import annotations
 
+from pipelines.sources.standards.jsonio import proof_signed
 from pipelines.sources.standards.mapping import (
     EXTENSION_KEYS,
     MapError,
@@ -162,7 +163,7 @@ def map_ob2(doc: dict, index: Ob2Index, signed: bool) -> dict:
         "expiry_date": expiry,
         "format": "digital_badge",
         "standard": "OB2",
-        "signed": "true" if signed or doc.get("proof") else "false",
+        "signed": "true" if signed or proof_signed(doc.get("proof")) else "false",
         "purpose": "prior_learning" if is_prior_learning(purpose_text, tags) else "new_learning",
         "status": "issued",
         "grade": lang(doc.get("grade")),

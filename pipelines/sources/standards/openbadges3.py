@@ -8,6 +8,7 @@ once and builds nothing it does not return.
 
 from __future__ import annotations
 
+from pipelines.sources.standards.jsonio import proof_signed
 from pipelines.sources.standards.mapping import (
     EXTENSION_KEYS,
     Known,
@@ -158,7 +159,7 @@ def map_ob3(doc: dict, signed: bool, known: Known | None = None) -> dict:
         "expiry_date": expiry,
         "format": "digital_badge",
         "standard": "OB3",
-        "signed": "true" if signed or doc.get("proof") else "false",
+        "signed": "true" if signed or proof_signed(doc.get("proof")) else "false",
         "status": "issued",
         "grade": _grade(subject, achievement),
         "learner_id": learner,
