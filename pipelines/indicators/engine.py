@@ -172,17 +172,38 @@ def _perturbed(frame: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
 
 
 def _plain(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+    return _plain_many(con, [ind], by, filters)[ind.id]
+
+
+def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> dict[str, pl.DataFrame]:
+    """Indicators of one base for one breakdown in a single scan of the base: every numerator and
+    denominator is an aggregate (with its own FILTER), so one `group by` serves them all and each gets
+    exactly the rows it would get alone."""
+    if not inds:
+        return {}
+    base = inds[0].base
     where, params = filters.where()
-    den = ind.denominator_sql or "null"
-    extra = _measure_columns(ind.numerator_sql, ind.base, "numerator")
-    extra += _measure_columns(ind.denominator_sql, ind.base, "denominator")
+    items = []
+    for j, ind in enumerate(inds):
+        items.append(f"cast({ind.numerator_sql} as double) as n{j}")
+        items.append(f"cast({ind.denominator_sql or 'null'} as double) as d{j}")
+        items += _measure_columns(ind.numerator_sql, base, f"numerator{j}")
+        items += _measure_columns(ind.denominator_sql, base, f"denominator{j}")
     sql = (
-        f"select {BREAKDOWNS[by]} as breakdown_value, cast({ind.numerator_sql} as double) as numerator, "
-        f"cast({den} as double) as denominator{''.join(', ' + e for e in extra)} "
-        f"from {BASES[ind.base]} where {where} group by all order by 1"
+        f"select {BREAKDOWNS[by]} as breakdown_value, {', '.join(items)} "
+        f"from {BASES[base]} where {where} group by all order by 1"
     )
-    frame = con.sql(sql, params=params).pl().with_columns(_value(ind), _flag(ind))
-    return _perturbed(frame, ind)
+    wide = con.sql(sql, params=params).pl()
+    out = {}
+    for j, ind in enumerate(inds):
+        names = {f"n{j}": "numerator", f"d{j}": "denominator"}
+        for part in ("numerator", "denominator"):
+            for suffix in ("_n", "_k"):
+                if f"{part}{j}{suffix}" in wide.columns:
+                    names[f"{part}{j}{suffix}"] = f"{part}{suffix}"
+        frame = wide.select("breakdown_value", *[pl.col(a).alias(b) for a, b in names.items()])
+        out[ind.id] = _perturbed(frame.with_columns(_value(ind), _flag(ind)), ind)
+    return out
 
 
 def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
@@ -346,8 +367,16 @@ def compute(
         raise ValueError(f"unknown breakdown {by!r}; choose one of {', '.join(BREAKDOWNS)}")
     filters = filters or Filters()
     inds = [get(i) for i in indicator_ids] if indicator_ids else list(INDICATORS)
+    plain: dict[str, list[Indicator]] = {}
+    for ind in inds:
+        if ind.kind not in ("growth", "per_capita", "gap") and by in ind.available():
+            plain.setdefault(ind.base, []).append(ind)
+    done: dict[str, pl.DataFrame] = {}
+    for group in plain.values():
+        for ind_id, part in _plain_many(con, group, by, filters).items():
+            done[ind_id] = part.select(list(_PART_SCHEMA)).cast(_PART_SCHEMA)
     frames = [
-        compute_one(con, ind, by, filters).select(
+        (done[ind.id] if ind.id in done else compute_one(con, ind, by, filters)).select(
             pl.lit(ind.id).alias("indicator_id"), pl.lit(by).alias("breakdown"), pl.all()
         )
         for ind in inds
