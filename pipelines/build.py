@@ -292,16 +292,59 @@ def _check_required(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+ROOT_DELIVERY = "(the top of the raw folder)"
+
+
+def delivery_of(source_file: str) -> str:
+    """The delivery a credential file belongs to: its top-level folder or archive under the raw folder
+    (`badges/uni-a/x.json` -> `badges`, `export.zip!x.json` -> `export.zip`); files lying at the top
+    of the raw folder form one delivery together."""
+    top = source_file.split("!", 1)[0]
+    return top.split("/", 1)[0] if "/" in top or "!" in source_file else ROOT_DELIVERY
+
+
+def share_units(report: pl.DataFrame) -> pl.DataFrame:
+    """What the quarantine-share limit is computed over: each CSV template file on its own, and the
+    credential files of one delivery (`delivery_of`) together, since one credential file usually holds
+    one record and 1 of 1 quarantined says nothing about the export. Columns: unit, kind, files,
+    rows_in, rows_quarantined, first_file."""
+    is_csv = pl.col("source_file").str.to_lowercase().str.ends_with(".csv")
+    keyed = report.with_columns(
+        kind=pl.when(is_csv).then(pl.lit("file")).otherwise(pl.lit("credential delivery")),
+        unit=pl.when(is_csv)
+        .then(pl.col("source_file"))
+        .otherwise(pl.col("source_file").map_elements(delivery_of, return_dtype=pl.String)),
+    )
+    return (
+        keyed.group_by("unit", "kind", maintain_order=True)
+        .agg(
+            pl.len().alias("files"),
+            pl.col("rows_in").sum(),
+            pl.col("rows_quarantined").sum(),
+            pl.col("source_file").first().alias("first_file"),
+        )
+        .sort("unit")
+    )
+
+
 def _check_share(report: pl.DataFrame, share: float) -> None:
-    """A delivery file mostly quarantined points to a broken export: stop rather than publish half of it."""
-    bad = report.filter((pl.col("rows_in") > 0) & (pl.col("rows_quarantined") > share * pl.col("rows_in")))
+    """A delivery mostly quarantined points to a broken export: stop rather than publish half of it.
+
+    CSV templates are judged per file; credential files per delivery (`share_units`)."""
+    units = share_units(report)
+    bad = units.filter((pl.col("rows_in") > 0) & (pl.col("rows_quarantined") > share * pl.col("rows_in")))
     if bad.height:
         worst = bad.row(0, named=True)
+        what = (
+            f"rows of {worst['unit']}"
+            if worst["kind"] == "file"
+            else f"credential records in delivery {worst['unit']} ({worst['files']:,} file(s))"
+        )
         raise BuildFailed(
-            f"{worst['rows_quarantined']:,} of {worst['rows_in']:,} rows of {worst['source_file']} were "
+            f"{worst['rows_quarantined']:,} of {worst['rows_in']:,} {what} were "
             f"quarantined, more than the allowed share of {share:.0%} "
-            f"({bad.height} file(s) over the limit; see `mco validate` for the reasons)",
-            worst["source_file"],
+            f"({bad.height} file(s) or deliveries over the limit; see `mco validate` for the reasons)",
+            worst["first_file"],
         )
 
 

@@ -239,6 +239,10 @@ class SignalGuard:
         for s, handler in self._previous.items():
             signal.signal(s, handler)
         self._previous = {}
+        error = exc[1] if len(exc) > 1 else None
+        if error is not None and self._pending is not None and not isinstance(error, BuildInterrupted):
+            # the interrupted DuckDB statement raised first ("Query interrupted"): the signal is the cause
+            raise BuildInterrupted(self._pending, self.swapped) from error
 
     @contextmanager
     def deferred(self) -> Iterator[None]:

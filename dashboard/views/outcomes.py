@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, data, exports
 from dashboard.dimension_page import (
     COVERAGE_ID,
     Figures,
@@ -17,6 +17,7 @@ from dashboard.dimension_page import (
     subtitle,
 )
 from dashboard.formatting import BREAKDOWN_LABELS, BREAKDOWN_NOUNS, format_value
+from pipelines.indicators import published_outcomes
 from pipelines.indicators.registry import get
 
 SPEC = PageSpec(
@@ -80,4 +81,48 @@ def earnings(view: View, figs: Figures) -> None:
     )
 
 
-render(SPEC, earnings)
+PUBLISHED_TITLE = "Published outcome data from credential registries (not computed by the observatory)"
+
+
+def published(view: View) -> None:
+    """What credential registries (CTDL) publish about holders' outcomes, apart from our own figures."""
+    st.subheader(PUBLISHED_TITLE)
+    if published_outcomes.TABLE not in data.table_names(view.wh):
+        st.info("This build holds no published outcome data.", icon=":material/info:")
+        return
+    frame = published_outcomes.for_page(data._read(view.wh, published_outcomes.QUERY))
+    if frame.is_empty():
+        st.info("No credential file in this build published outcome data.", icon=":material/info:")
+        return
+    st.caption(
+        "Figures as the registry states them for each credential (CTDL AggregateDataProfile), with their "
+        "source and period. They are not learner-level, not filtered by this view, not under the "
+        "observatory's disclosure control, and never mixed into the indicators above."
+    )
+    st.dataframe(frame.drop("credential_id"), hide_index=True, width="stretch")
+    meta = exports.metadata(
+        PUBLISHED_TITLE,
+        [],
+        view.describe,
+        view.query,
+        view.build,
+        view.page,
+        ["published by credential registries as read from the delivered CTDL files; not computed here"],
+    )
+    st.download_button(
+        "Data (CSV)",
+        data=exports.csv_bytes(frame, meta),
+        file_name=f"mco_{exports.slug(PUBLISHED_TITLE)}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="csv_published_outcomes",
+        on_click="ignore",
+    )
+
+
+def extra(view: View, figs: Figures) -> None:
+    earnings(view, figs)
+    published(view)
+
+
+render(SPEC, extra)

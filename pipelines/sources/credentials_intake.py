@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.contracts import contracts
 from pipelines.sources.discover import DeliveryFile
+from pipelines.sources.standards.ctdl import OUTCOME_SCHEMA
 
 SOURCE_TABLES = {
     "stg_credential_sources": {
@@ -27,6 +28,8 @@ SOURCE_TABLES = {
         "source_file": pl.String,
     },
     "stg_award_sources": {"award_id": pl.String, "issued_at": pl.String, "source_file": pl.String},
+    # outcome data published by credential registries (CTDL): never mixed into learner-level figures
+    "stg_published_outcomes": OUTCOME_SCHEMA,
 }
 
 
@@ -59,17 +62,18 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> No
         return
     frame = pl.DataFrame(
         {
+            "record_type": [q.get("record_type", "awards") for q in entries],
             "source_file": [q["source_file"] for q in entries],
             "source_line": [q["source_line"] for q in entries],
             "reason_code": [q["reason_code"] for q in entries],
             "check_name": [q["check_name"] for q in entries],
             "detail": [_detail(q) for q in entries],
         },
-        schema=QUARANTINE_SCHEMA,
+        schema={"record_type": pl.String, **QUARANTINE_SCHEMA},
     )
     con.register("quarantine_frame", frame)
     con.execute(
-        "insert into quarantine select 'awards', source_file, source_line, reason_code, check_name, detail, "
+        "insert into quarantine select record_type, source_file, source_line, reason_code, check_name, detail, "
         "null from quarantine_frame"
     )
     con.unregister("quarantine_frame")
@@ -77,6 +81,19 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> No
 
 def _detail(q: dict) -> str:
     return q["detail"] + (f" (at {q['json_path']})" if q.get("json_path") else "")
+
+
+def file_status(fo) -> str:
+    """What happened to a credential file, truthfully: `loaded` (at least one record loaded),
+    `nothing loaded` (records read, every one quarantined), `supporting documents` (only BadgeClasses,
+    issuers, contexts...: nothing to load by design), `empty` (nothing in it), or `rejected`."""
+    if fo.status != "parsed":
+        return "rejected"
+    if fo.records_loaded:
+        return "loaded"
+    if fo.records_in:
+        return "nothing loaded"
+    return "supporting documents" if fo.supporting_documents else "empty"
 
 
 def load_credentials(
@@ -97,9 +114,10 @@ def load_credentials(
         report.append(
             {
                 "source_file": fo.name,
-                "record_type": "awards",
-                "status": "loaded" if parsed else "rejected",
-                "reason": None if parsed else fo.reason,
+                "record_type": fo.record_type,
+                "status": file_status(fo),
+                # the report prints the file beside its reason: the reason does not repeat it
+                "reason": None if parsed else (fo.reason or "").removeprefix(f"{fo.name}: "),
                 "notes": "; ".join(notes) or None,
                 "rows_in": fo.records_in,
                 "rows_rejected": 0 if parsed else fo.records_in,
@@ -121,6 +139,8 @@ def load_credentials(
             key = contract.key[0]
             union = " union all ".join(f"select {key} from {t}" for t in by_table[table])
             known = f"where {key} not in ({union})"
+            if table == "credentials":  # a CTDL specification is a record of its file: always staged
+                known += " or source_standard = 'CTDL'"
         con.register("std_frame", frame)
         name = f"raw_std_{table}"
         con.execute(f"""
@@ -137,6 +157,7 @@ def load_credentials(
         {
             "stg_credential_sources": credentials if credentials.height else None,
             "stg_award_sources": awards if awards.height else None,
+            "stg_published_outcomes": delivery.published_outcomes,
         },
     )
     if delivery.annex.height:

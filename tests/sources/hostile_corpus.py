@@ -149,6 +149,7 @@ def _symlinked_folder(folder: Path) -> None:
 
 
 ONE = json.dumps(credential()).encode()
+TWO = json.dumps(credential(2)).encode()  # another credential (ONE again would be a re-delivery)
 ES256 = {"alg": "ES256", "typ": "JWT"}
 GOOD_PROOF = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z" + "3" * 86}
 
@@ -253,7 +254,7 @@ CASES: dict[str, Case] = {
             "outer.zip",
             {
                 "one.json": ONE,
-                "inner.zip": zip_bytes({"two.json": ONE, "innermost.zip": zip_bytes({"three.json": ONE})}),
+                "inner.zip": zip_bytes({"two.json": TWO, "innermost.zip": zip_bytes({"three.json": ONE})}),
             },
         ),
         {

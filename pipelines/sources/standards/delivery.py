@@ -14,6 +14,7 @@ before a byte is inflated (`guards`), and records and problems per file are coun
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -27,9 +28,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sources.standards import elm, openbadges2, openbadges3
+from pipelines.sources.standards import ctdl, edci_xml, elm, openbadges2, openbadges3
 from pipelines.sources.standards.annex import annex_columns, build_annex
-from pipelines.sources.standards.edci_xml import reject_xml
 from pipelines.sources.standards.guards import (
     TOO_LONG,
     bounded_lines,
@@ -86,6 +86,7 @@ class FileOutcome:
     records_loaded: int = 0
     records_quarantined: int = 0
     supporting_documents: int = 0  # OB2 BadgeClass/Issuer/... and other non-credential documents
+    record_type: str = "awards"  # what records_in counts: awards, or credentials for CTDL (offers)
     notes: list[str] = field(default_factory=list)  # what was tolerated or left unknown, one phrase each
     _formats: Counter = field(default_factory=Counter, repr=False, compare=False)
     _counts: Counter = field(default_factory=Counter, repr=False, compare=False)
@@ -98,6 +99,7 @@ class StandardsDelivery:
     files: list[FileOutcome]
     quarantine: list[dict] = field(repr=False)
     annex: pl.DataFrame = field(repr=False)
+    published_outcomes: pl.DataFrame | None = field(default=None, repr=False)  # CTDL (ctdl.py)
 
 
 def _types(doc: dict) -> set[str]:
@@ -161,6 +163,10 @@ class _Reader:
         self.index = openbadges2.Ob2Index()
         self.pending: list[tuple[dict, bool, FileOutcome, int]] = []
         self.files: list[FileOutcome] = []
+        self.published: list[dict] = []  # CTDL aggregate outcome rows (ctdl.py)
+        # award id -> (content hash, file, line, row in the sink) of its first delivery
+        self.awards_seen: dict[str, tuple[str, FileOutcome, int, int]] = {}
+        self.conflicts: dict[str, list[tuple[FileOutcome, int]]] = {}  # award id -> later deliveries
         self._finishing = False  # past reading: OB2 assertions mapped in `finish` are not capped
 
     # ------------------------------------------------------------------------------------ walking
@@ -322,7 +328,8 @@ class _Reader:
                 data = baked_svg(data)
                 notes.append("credential read from a baked SVG badge")
             elif ext == ".xml" or head.startswith(b"<"):
-                reject_xml(data)
+                edci_xml.read_xml(self, out, data)  # EDCI XML (edci_xml.py)
+                return
         data = drop_images(strip_bom(data, notes), notes)
         stripped = data.lstrip()
         lead = stripped[:1]
@@ -516,6 +523,9 @@ class _Reader:
             )
             return
 
+        if ctdl.is_ctdl(obj):  # Credential Engine CTDL: specifications and published outcomes (ctdl.py)
+            ctdl.take(self, obj, out, line)
+            return
         types = _types(obj)
         if "VerifiablePresentation" in types:
             for i, vc in enumerate(as_list(obj.get("verifiableCredential"))):
@@ -578,19 +588,45 @@ class _Reader:
             return
         out._formats[fmt] += 1
         out.records_in += 1
+        sink = self.sink
+        sink.file, sink.scoped, sink.split = out.name, 0, 0
         try:
-            rec = mapper(obj, signed, self.sink)
+            rec = mapper(obj, signed, sink)
         except MapError as exc:
             self._quarantine(
                 out, line, exc.reason_code, exc.check_name, exc.detail, _join(path, exc.json_path)
             )
             return
+        if sink.scoped:
+            out._counts[_SCOPED_NOTE] += 1
+        if sink.split:
+            out._counts[_SPLIT_NOTE] += 1
         self._load(rec, obj, out, line)
 
     def _load(self, rec: dict, doc: dict, out: FileOutcome, line: int) -> None:
+        """Add one mapped award, unless its id was already delivered: an identical re-delivery (same
+        content hash) is loaded once, two documents giving one id different content are both kept aside."""
         if rec["award_id"] is None:
             rec["award_id"] = stable_id("award", _canonical(doc))
             out._counts["derived award id"] += 1
+        digest = _content_hash(rec, out.name + "#")
+        award_id = rec["award_id"]
+        first = self.awards_seen.get(award_id)
+        if first is not None:
+            first_digest, first_out, first_line, _row = first
+            where = f"{first_out.name} line {first_line}"
+            if first_digest == digest and award_id not in self.conflicts:
+                detail = f"an identical re-delivery of the credential in {where} (same content hash): loaded once"
+                self._quarantine(out, line, "duplicate_key", "credential.content_hash", detail, None)
+            else:
+                self.conflicts.setdefault(award_id, []).append((out, line))
+                detail = (
+                    f"{where} gives the same credential id different content; both are kept aside "
+                    f"(this file: {out.name} line {line})"
+                )
+                self._quarantine(out, line, "conflicting_values", "credential.id.agree", detail, None)
+            return
+        self.awards_seen[award_id] = (digest, out, line, len(self.sink.learner_kind))
         self.sink.add(rec, out.name, line)
         out.records_loaded += 1
         if out.records_in > self.limits.max_credentials_per_file and not self._finishing:
@@ -645,6 +681,7 @@ class _Reader:
         """The whole file is refused: anything it had loaded is taken back out of the tables."""
         if mark is not None and out.records_loaded:
             self.sink.rollback(mark)
+            self.awards_seen = {k: v for k, v in self.awards_seen.items() if v[1] is not out}
         out.status, out.reason = "rejected", f"{out.name}: {message}"
         out.records_in = out.records_loaded = out.records_quarantined = out.supporting_documents = 0
         out._quarantine.clear()
@@ -669,6 +706,7 @@ class _Reader:
                 continue
             self._load(rec, doc, out, line)
         self.pending.clear()
+        dropped = self._set_aside_conflicts()
 
         quarantine: list[dict] = []
         for out in self.files:
@@ -693,6 +731,11 @@ class _Reader:
             quarantine.extend(sorted(out._quarantine, key=lambda q: q["source_line"]))
             out._quarantine = []
         tables = self.sink.frames()
+        if dropped:
+            keep = pl.Series([True] * tables["awards"].height)
+            keep = keep.scatter(sorted(dropped), False)
+            tables["awards"] = tables["awards"].filter(keep)
+            self.sink.learner_kind = [k for i, k in enumerate(self.sink.learner_kind) if i not in dropped]
         if tables["awards"].height:
             annex = build_annex(
                 tables["awards"], self.sink.learner_kind, tables["credentials"], tables["providers"]
@@ -710,7 +753,55 @@ class _Reader:
                     for c in annex_columns()
                 }
             )
-        return StandardsDelivery(tables, self.files, quarantine, annex)
+        return StandardsDelivery(tables, self.files, quarantine, annex, ctdl.outcomes_frame(self))
+
+
+    def _set_aside_conflicts(self) -> set[int]:
+        """The first delivery of each conflicting credential id goes to the quarantine too (the later
+        ones are there already); returns the sink rows to drop."""
+        rows: set[int] = set()
+        for award_id, later in self.conflicts.items():
+            first = self.awards_seen.get(award_id)
+            if first is None or first[1].status == "rejected":
+                continue  # the first delivery's file was refused after the conflict was seen
+            _digest, out, line, row = first
+            rows.add(row)
+            out.records_loaded -= 1
+            others = ", ".join(dict.fromkeys(f"{o.name} line {n}" for o, n in later))
+            detail = (
+                f"{others} give(s) the same credential id different content; both are kept aside "
+                f"(this file: {out.name} line {line})"
+            )
+            self._quarantine(out, line, "conflicting_values", "credential.id.agree", detail, None)
+        return rows
+
+
+_SCOPED_NOTE = "credential(s) with document-local ids (urn:epass:*, blank nodes, relative ids): scoped to this file"
+_SPLIT_NOTE = "credential(s) whose specification id another issuer also uses: kept apart per issuer"
+# What an award says, as read: a credential delivered again as a JWT, baked in an image, signed or in
+# another VC version reads to the same values and is the same credential (specification fields are
+# keyed by credential_id, which is part of it; `signed` is how it came, not what it says).
+_AWARD_CONTENT = (
+    "award_id",
+    "issue_date",
+    "issued_at",
+    "expiry_date",
+    "format",
+    "standard",
+    "purpose",
+    "status",
+    "grade",
+    "learner_id",
+    "provider_id",
+    "credential_id",
+)
+
+
+def _content_hash(rec: dict, scope: str) -> str:
+    """Content hash of one mapped credential (`_AWARD_CONTENT`) with its ids as the document wrote them
+    (the file scope of local ids taken off); never shown, never stored."""
+    text = "\x1f".join(str(rec.get(k) or "").removeprefix(scope) for k in _AWARD_CONTENT)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _kind(value) -> str:

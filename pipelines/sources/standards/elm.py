@@ -166,6 +166,8 @@ def map_elm(doc: dict, signed: bool, known: Known | None = None) -> dict:
         raise MapError(
             "missing_required", "issuer", "neither an awarding body nor an issuer is identified", "$.issuer"
         )
+    if known is not None:
+        provider_id = known.local(provider_id)
 
     awarded = awarding.get("awardingDate")
     if awarded not in (None, ""):
@@ -183,11 +185,17 @@ def map_elm(doc: dict, signed: bool, known: Known | None = None) -> dict:
     spec = first(claim.get("specifiedBy"))
     spec = spec if isinstance(spec, dict) else {}
     title = lang(spec.get("title")) or lang(claim.get("title")) or lang(doc.get("title"))
-    credential_id = ident(spec) or stable_id("credential", provider_id, title)
+    credential_id = ident(spec)
+    award_id = ident(doc)
+    if credential_id is None:  # no id: local to this document's file
+        credential_id = stable_id("credential", provider_id, title, known.file if known else None)
+    if known is not None:
+        credential_id = known.spec(known.local(credential_id), provider_id)
+        award_id = known.local(award_id)
     proof_of = first(claim.get("provenBy"))
     proof_of = proof_of if isinstance(proof_of, dict) else {}
     rec = {
-        "award_id": ident(doc),
+        "award_id": award_id,
         "issue_date": issue_date,
         "issued_at": issued_at,
         "expiry_date": expiry,

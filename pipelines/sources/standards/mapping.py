@@ -162,6 +162,17 @@ def joined(values) -> str | None:
     return "|".join(seen) if seen else None
 
 
+# Ids that name something only inside one document: ELM's `urn:epass:*` (the Commission's samples all
+# call their own, different awarding bodies `urn:epass:org:1`), JSON-LD blank nodes and relative
+# references. A plain token ("PRV0042") is an issuer's own identifier and stays global.
+_LOCAL_ID = re.compile(r"^(?:urn:epass:|_:|#|\.{1,2}/|/(?!/))", re.I)
+
+
+def is_local_id(value: str | None) -> bool:
+    """True for an id that is local to its document (see `_LOCAL_ID`)."""
+    return isinstance(value, str) and _LOCAL_ID.match(value) is not None
+
+
 def stable_id(kind: str, *parts: str | None) -> str:
     """A repeatable identifier for a thing the source did not identify (same inputs, same id)."""
     digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()[:32]
@@ -715,11 +726,36 @@ def table_columns(table: str) -> list[str]:
 
 
 class Known:
-    """Ids already loaded in this delivery, so mappers can skip re-deriving fields that first-wins drops."""
+    """Ids already loaded in this delivery, so mappers can skip re-deriving fields that first-wins drops.
+
+    Also the identity rules every mapper applies (`local`, `spec`): a document-local id is scoped to
+    the file it came from, and a specification id is kept apart per issuer, so no award takes its
+    provider or specification from another document's local id or another issuer's specification.
+    """
 
     def __init__(self) -> None:
         self.credentials: dict[str, str] = {}  # credential_id -> purpose derived from that specification
         self.providers: set[str] = set()
+        self.owners: dict[str, str | None] = {}  # credential_id -> provider_id of its specification
+        self.file = ""  # the delivery file being mapped (set by the reader before each record)
+        self.scoped = 0  # local ids scoped to their file, in the file being read
+        self.split = 0  # specification ids also used by another issuer, in the file being read
+
+    def local(self, value: str | None) -> str | None:
+        """A document-local id scoped to the file (`<file>#<id>`); a global id as it is."""
+        if value is not None and is_local_id(value):
+            self.scoped += 1
+            return f"{self.file}#{value}"
+        return value
+
+    def spec(self, credential_id: str, provider_id: str | None) -> str:
+        """The specification id for this issuer: an id an earlier document gave another issuer's
+        specification is qualified by this issuer (`<id>#issuer=<provider>`)."""
+        owner = self.owners.get(credential_id, provider_id)
+        if owner == provider_id:
+            return credential_id
+        self.split += 1
+        return f"{credential_id}#issuer={provider_id}"
 
 
 class Sink(Known):
@@ -761,6 +797,7 @@ class Sink(Known):
         cred = rec["credential_id"]
         if cred not in self.credentials:
             self.credentials[cred] = rec["purpose"]
+            self.owners[cred] = provider
             for append, key in self._plan["credentials"]:
                 append(get(key) if key else None)
 
@@ -779,6 +816,7 @@ class Sink(Known):
             elif table == "credentials":
                 for cred in cols["credential_id"][n:]:
                     self.credentials.pop(cred, None)
+                    self.owners.pop(cred, None)
             for values in cols.values():
                 del values[n:]
         del self.learner_kind[mark["awards"] :]

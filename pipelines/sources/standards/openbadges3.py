@@ -134,6 +134,8 @@ def map_ob3(doc: dict, signed: bool, known: Known | None = None) -> dict:
     provider_id = ident(issuer)
     if provider_id is None:
         raise MapError("missing_required", "issuer", "the credential has no issuer id", "$.issuer")
+    if known is not None:
+        provider_id = known.local(provider_id)
     issue_date, issued_at = pick_date(doc, ISSUE_KEYS)
     if issue_date is None:
         raise MapError(
@@ -149,11 +151,17 @@ def map_ob3(doc: dict, signed: bool, known: Known | None = None) -> dict:
         achievement = {}
     credential_id = ident(achievement)
     title = None
-    if credential_id is None:
+    if credential_id is None:  # no id: local to this document's file
         title = lang(achievement.get("name")) or lang(doc.get("name"))
-        credential_id = stable_id("credential", provider_id, title)
+        credential_id = stable_id("credential", provider_id, title, known.file if known else None)
+    elif known is not None:
+        credential_id = known.local(credential_id)
+    award_id = ident(doc)
+    if known is not None:
+        credential_id = known.spec(credential_id, provider_id)
+        award_id = known.local(award_id)
     rec = {
-        "award_id": ident(doc),
+        "award_id": award_id,
         "issue_date": issue_date,
         "issued_at": issued_at,
         "expiry_date": expiry,
