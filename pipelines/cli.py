@@ -414,6 +414,11 @@ def export(
         )
 
 
+def _status_note(status: str | None) -> str | None:
+    """A file's status when it is news (anything but loaded, or rejected which is listed below)."""
+    return None if status in (None, "loaded", "rejected") else status
+
+
 def _print_deliveries(title: str, report: pl.DataFrame, loaded: str) -> None:
     """The per-file accounting table of a build or a validation, then the reasons files were rejected."""
     counts = ("rows in", loaded, "quarantined", "rejected")
@@ -426,7 +431,9 @@ def _print_deliveries(title: str, report: pl.DataFrame, loaded: str) -> None:
             r["source_file"],
             r["record_type"] or "?",
             *(f"{r[c]:,}" for c in ("rows_in", "rows_loaded", "rows_quarantined", "rows_rejected")),
-            "rejected (see below)" if rejected else (r["notes"] or ""),
+            "rejected (see below)"
+            if rejected
+            else "; ".join(x for x in (_status_note(r["status"]), r["notes"]) if x),
             style="red" if rejected else ("yellow" if r["rows_quarantined"] else None),
         )
     out.print(table)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import duckdb
 import polars as pl
@@ -143,50 +144,75 @@ def _measure_columns(sql: str | None, base: str, name: str) -> list[str]:
     return [f"cast({m.count_sql} as double) as {name}_n", f"{m.key_sql} as {name}_k"]
 
 
-def _published_measure(ind: Indicator, name: str, sql: str | None, key: pl.Expr, floor: int) -> pl.Expr:
+def _published_measure(
+    ind: Indicator, col: str, sql: str | None, key: pl.Expr, floor: int, columns: set[str]
+) -> pl.Expr:
     """The perturbed value of a numerator or denominator (the true one when it counts no people)."""
     m = derive(sql, ind.base)
-    raw = pl.col(name)
-    if m is None:
+    raw = pl.col(col)
+    if m is None or f"{col}_k" not in columns:
         return raw
     if m.kind == "count":
         return cellkey.perturb(raw, key, floor)
-    return cellkey.scale(raw, pl.col(f"{name}_n"), key)
+    return cellkey.scale(raw, pl.col(f"{col}_n"), key)
 
 
-def _perturbed(frame: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
-    """Add p_numerator, p_denominator, p_value: the figures the cell key method publishes."""
-    num_key = pl.col("numerator_k") if "numerator_k" in frame.columns else pl.lit(None, pl.Int64)
-    den_key = pl.col("denominator_k") if "denominator_k" in frame.columns else pl.lit(None, pl.Int64)
+def _stages(ind: Indicator, num: str, den: str, columns: set[str], tag: str = "") -> list[dict[str, pl.Expr]]:
+    """value, flag and the published p_numerator, p_denominator, p_value (each named with `tag`) of an
+    indicator whose true numerator and denominator are the columns `num` and `den` (with `<col>_n`,
+    `<col>_k` beside them when they count people). Three small steps, each reading the columns the
+    one before made, so many indicators go through polars together without huge expressions."""
+
+    def key(col: str) -> pl.Expr:
+        return pl.col(f"{col}_k") if f"{col}_k" in columns else pl.lit(None, pl.Int64)
+
+    num_key, den_key = key(num), key(den)
     if ind.denominator_sql is not None:
         # a rate's numerator is keyed by its denominator's records too: two rates that share numerator
         # records but not denominators get independent noise, so their difference hides a zero
         num_key = cellkey.combine(num_key, den_key)
-    p_num = _published_measure(ind, "numerator", ind.numerator_sql, num_key, MIN_PEOPLE)
     den_floor = MIN_CONTRIBUTORS if ind.kind == "quantile" else MIN_DENOMINATOR
-    p_den = _published_measure(ind, "denominator", ind.denominator_sql, den_key, den_floor)
-    out = frame.with_columns(p_num.alias("p_numerator"), p_den.alias("p_denominator"))
-    if ind.kind == "share" and ind.unit == "%":
-        out = out.with_columns(pl.min_horizontal("p_numerator", "p_denominator").alias("p_numerator"))
-    return out.with_columns(_value(ind, "p_numerator", "p_denominator").alias("p_value"))
+    pn, pd_ = f"p_numerator{tag}", f"p_denominator{tag}"
+    first = {
+        f"value{tag}": _value(ind, pl.col(num), pl.col(den)).cast(pl.Float64),
+        f"flag{tag}": _flag(ind, pl.col(num), pl.col(den)).cast(pl.String),
+        pn: _published_measure(ind, num, ind.numerator_sql, num_key, MIN_PEOPLE, columns).cast(pl.Float64),
+        pd_: _published_measure(ind, den, ind.denominator_sql, den_key, den_floor, columns).cast(pl.Float64),
+    }
+    second = {pn: pl.min_horizontal(pn, pd_)} if ind.kind == "share" and ind.unit == "%" else {}
+    third = {f"p_value{tag}": _value(ind, pl.col(pn), pl.col(pd_)).cast(pl.Float64)}
+    return [first, second, third]
+
+
+@cache
+def _cached_stages(ind_id: str, num: str, den: str, columns: frozenset[str], tag: str) -> list[dict]:
+    """The same expressions serve every breakdown and filter of an indicator: build them once."""
+    return _stages(get(ind_id), num, den, set(columns), tag)
+
+
+def _perturbed(frame: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Add value, flag and the figures the cell key method publishes to a frame of true numerators
+    and denominators (columns `numerator`, `denominator`)."""
+    for stage in _stages(ind, "numerator", "denominator", set(frame.columns)):
+        if stage:
+            frame = frame.with_columns(**stage)
+    return frame
 
 
 def _plain(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
-    return _plain_many(con, [ind], by, filters)[ind.id]
+    return _plain_many(con, [ind], by, filters).drop("indicator_id")
 
 
-def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> dict[str, pl.DataFrame]:
+def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> pl.DataFrame:
     """Indicators of one base for one breakdown in a single scan of the base: every numerator and
     denominator is an aggregate (with its own FILTER), so one `group by` serves them all and each gets
-    exactly the rows it would get alone."""
-    if not inds:
-        return {}
+    exactly the rows it would get alone. Returns indicator_id + the part columns, one row per cell."""
     base = inds[0].base
     where, params = filters.where()
     items = []
     for j, ind in enumerate(inds):
-        items.append(f"cast({ind.numerator_sql} as double) as n{j}")
-        items.append(f"cast({ind.denominator_sql or 'null'} as double) as d{j}")
+        items.append(f"cast({ind.numerator_sql} as double) as numerator{j}")
+        items.append(f"cast({ind.denominator_sql or 'null'} as double) as denominator{j}")
         items += _measure_columns(ind.numerator_sql, base, f"numerator{j}")
         items += _measure_columns(ind.denominator_sql, base, f"denominator{j}")
     sql = (
@@ -194,16 +220,31 @@ def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> dict[s
         f"from {BASES[base]} where {where} group by all order by 1"
     )
     wide = con.sql(sql, params=params).pl()
-    out = {}
+    columns = set(wide.columns)
+    # all indicators' figures in three polars steps, then one row per indicator and cell
+    steps: list[dict[str, pl.Expr]] = [{}, {}, {}]
     for j, ind in enumerate(inds):
-        names = {f"n{j}": "numerator", f"d{j}": "denominator"}
-        for part in ("numerator", "denominator"):
-            for suffix in ("_n", "_k"):
-                if f"{part}{j}{suffix}" in wide.columns:
-                    names[f"{part}{j}{suffix}"] = f"{part}{suffix}"
-        frame = wide.select("breakdown_value", *[pl.col(a).alias(b) for a, b in names.items()])
-        out[ind.id] = _perturbed(frame.with_columns(_value(ind), _flag(ind)), ind)
-    return out
+        stages = _cached_stages(ind.id, f"numerator{j}", f"denominator{j}", frozenset(columns), f"_{j}")
+        for step, stage in zip(steps, stages, strict=True):
+            step.update(stage)
+    work = wide.lazy()
+    for step in steps:
+        if step:
+            work = work.with_columns(**step)
+    fields = ("numerator", "denominator", "value", "flag", "p_numerator", "p_denominator", "p_value")
+    structs = [
+        pl.struct(
+            **{f: pl.col(f"{f}{j}" if f in ("numerator", "denominator") else f"{f}_{j}") for f in fields}
+        ).alias(ind.id)
+        for j, ind in enumerate(inds)
+    ]
+    return (
+        work.select("breakdown_value", *structs)
+        .unpivot(index="breakdown_value", variable_name="indicator_id")
+        .unnest("value")
+        .select("indicator_id", *_PART_SCHEMA)
+        .collect()
+    )
 
 
 def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
@@ -253,8 +294,11 @@ def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
         .alias("flag")
     )
     return frame.with_columns(
-        _value(ind), flag, (current - previous).alias("p_numerator"), previous.alias("p_denominator")
-    ).with_columns(_value(ind, "p_numerator", "p_denominator").alias("p_value"))
+        _value(ind, pl.col("numerator"), pl.col("denominator")).alias("value"),
+        flag,
+        (current - previous).alias("p_numerator"),
+        previous.alias("p_denominator"),
+    ).with_columns(_value(ind, pl.col("p_numerator"), pl.col("p_denominator")).alias("p_value"))
 
 
 def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
@@ -285,8 +329,7 @@ def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
         select n.breakdown_value, n.numerator, pop.d as denominator, n.numerator_n, n.numerator_k
         from n {join} order by 1
     """
-    frame = con.sql(sql, params=[*params, *pop_params]).pl().with_columns(_value(ind), _flag(ind))
-    return _perturbed(frame, ind)
+    return _perturbed(con.sql(sql, params=[*params, *pop_params]).pl(), ind)
 
 
 def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
@@ -371,19 +414,22 @@ def compute(
     for ind in inds:
         if ind.kind not in ("growth", "per_capita", "gap") and by in ind.available():
             plain.setdefault(ind.base, []).append(ind)
-    done: dict[str, pl.DataFrame] = {}
-    for group in plain.values():
-        for ind_id, part in _plain_many(con, group, by, filters).items():
-            done[ind_id] = part.select(list(_PART_SCHEMA)).cast(_PART_SCHEMA)
-    frames = [
-        (done[ind.id] if ind.id in done else compute_one(con, ind, by, filters)).select(
-            pl.lit(ind.id).alias("indicator_id"), pl.lit(by).alias("breakdown"), pl.all()
-        )
+    parts = [_plain_many(con, group, by, filters) for group in plain.values()]
+    batched = {ind.id for group in plain.values() for ind in group}
+    parts += [
+        compute_one(con, ind, by, filters).select(pl.lit(ind.id).alias("indicator_id"), pl.all())
         for ind in inds
+        if ind.id not in batched
     ]
-    if not frames:
+    if not parts:
         return pl.DataFrame(schema={**RESULT_SCHEMA, **PERTURBED_SCHEMA})
-    return pl.concat(frames).select([*RESULT_SCHEMA, *PERTURBED_SCHEMA])
+    order = {ind.id: n for n, ind in enumerate(inds)}
+    return (
+        pl.concat(parts)
+        .with_columns(pl.lit(by).alias("breakdown"))
+        .sort(pl.col("indicator_id").replace_strict(order, return_dtype=pl.Int32), maintain_order=True)
+        .select([*RESULT_SCHEMA, *PERTURBED_SCHEMA])
+    )
 
 
 def raw(frame: pl.DataFrame) -> pl.DataFrame:
@@ -391,21 +437,19 @@ def raw(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(list(RESULT_SCHEMA))
 
 
-def _value(ind: Indicator, num_col: str = "numerator", den_col: str = "denominator") -> pl.Expr:
-    num, den = pl.col(num_col), pl.col(den_col)
+def _value(ind: Indicator, num: pl.Expr, den: pl.Expr) -> pl.Expr:
     if ind.kind in ("share", "growth"):
-        return pl.when(den > 0).then(num / den * 100).otherwise(None).alias("value")
+        return pl.when(den > 0).then(num / den * 100).otherwise(None)
     if ind.kind in ("ratio", "per_capita"):
-        return pl.when(den > 0).then(num / den).otherwise(None).alias("value")
-    return num.alias("value")
+        return pl.when(den > 0).then(num / den).otherwise(None)
+    return num
 
 
-def _flag(ind: Indicator) -> pl.Expr:
+def _flag(ind: Indicator, num: pl.Expr, den: pl.Expr) -> pl.Expr:
     """`z` not applicable (no denominator), `c` suppressed for disclosure control, else null.
 
     Besides the thresholds on denominators and contributors, a numerator that counts one to
     MIN_PEOPLE - 1 people's records is never published, not even inside a rate."""
-    num, den = pl.col("numerator"), pl.col("denominator")
     measure = derive(ind.numerator_sql, ind.base)
     people_num = measure is not None and measure.kind == "count" and measure.people
     if ind.kind == "quantile":

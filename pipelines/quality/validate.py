@@ -25,6 +25,9 @@ from pipelines.warehouse import rows
 
 # The record types the digital-credential readers stage from each credential (see credentials_intake).
 CREDENTIAL_TABLES = frozenset({"providers", "credentials", "awards"})
+# File statuses that make a delivery not clean (see credentials_intake.file_status): a file nothing
+# could be loaded from, or that held nothing, is not what its sender meant to send.
+NOT_CLEAN = frozenset({"rejected", "nothing loaded", "empty"})
 
 
 @dataclass
@@ -41,7 +44,7 @@ class ValidationReport:
         return (
             self.quarantine.height == 0
             and int(self.files["rows_rejected"].sum()) == 0
-            and bool((self.files["status"] != "rejected").all())
+            and not bool(self.files["status"].is_in(list(NOT_CLEAN)).any())
         )
 
     def summary(self) -> pl.DataFrame:

@@ -73,8 +73,8 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> No
     )
     con.register("quarantine_frame", frame)
     con.execute(
-        "insert into quarantine select record_type, source_file, source_line, reason_code, check_name, detail, "
-        "null from quarantine_frame"
+        "insert into quarantine select record_type, source_file, source_line, reason_code, check_name, "
+        "detail, null from quarantine_frame"
     )
     con.unregister("quarantine_frame")
 

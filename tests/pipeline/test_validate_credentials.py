@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.build import build
@@ -85,3 +86,86 @@ def test_a_folder_of_credentials_reports_per_file_and_fails_when_not_clean(tmp_p
     clean = _mco("validate", str(folder), "--json", "--against", str(warehouse), cwd=tmp_path)
     assert clean.returncode == 0, clean.stderr
     assert json.loads(clean.stdout)["clean"] is True
+
+
+ISSUERS = {
+    "si": ("https://skills.example.si/issuer", "Skills Lab d.o.o.", "SI"),
+    "nl": ("https://edu.example.nl/issuer", "Hogeschool Voorbeeld", "NL"),
+    "de": ("https://bildung.example.de/issuer", "Bildungswerk Beispiel", "DE"),
+}
+
+
+def _mixed_folder(folder: Path, n: int = 40, bad: int | None = 17) -> dict[str, str]:
+    """`n` one-credential files from three issuers (one folder each), file `bad` with no issue date;
+    returns file name -> issuer country."""
+    countries = {}
+    for i in range(n):
+        key = list(ISSUERS)[i % 3]
+        iid, name, country = ISSUERS[key]
+        issuer = {"id": iid, "type": ["Profile"], "name": name, "address": {"addressCountryCode": country}}
+        subject = {
+            "id": f"did:example:learner-{i}",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": f"{iid}/achievements/a{i % 2}",
+                "type": ["Achievement"],
+                "name": f"A{i % 2}",
+            },
+        }
+        fields = {"validFrom": None} if i == bad else {}
+        doc = ob3(f"urn:uuid:mixed-{i:03}", subject=subject, issuer=issuer, **fields)
+        rel = f"{key}/c{i:03}.json"
+        (folder / key).mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(json.dumps(doc), encoding="utf-8")
+        countries[rel] = country
+    return countries
+
+
+def test_validate_a_folder_of_several_issuers_with_one_bad_file(tmp_path):
+    folder = tmp_path / "export"
+    countries = _mixed_folder(folder)
+    result = _mco("validate", str(folder), "--json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)  # only JSON on standard output
+    files = {f["source_file"]: f for f in report["files"]}
+    assert set(files) == set(countries)
+    bad = files[f"{list(ISSUERS)[17 % 3]}/c017.json"]
+    assert (bad["rows_in"], bad["rows_loaded"], bad["rows_quarantined"], bad["status"]) == (
+        1,
+        0,
+        1,
+        "nothing loaded",
+    )
+    good = [f for name, f in files.items() if not name.endswith("c017.json")]
+    assert all((f["rows_in"], f["rows_loaded"], f["status"]) == (1, 1, "loaded") for f in good)
+    assert [s["reason_code"] for s in report["quarantine_summary"]] == ["missing_required"]
+    human = _mco("validate", str(folder), cwd=tmp_path)
+    assert human.returncode == 1 and "nothing" in human.stdout  # the table may wrap the status
+    next(folder.rglob("c017.json")).unlink()
+    clean = _mco("validate", str(folder), "--json", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json.loads(clean.stdout)["clean"] is True
+
+
+def test_one_bad_credential_file_in_forty_does_not_stop_the_build(tmp_path):
+    """The quarantine-share limit applies per credential delivery, not per one-record file."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "manifest.json").write_text('{"data_cutoff": "2025-12-31"}')
+    (raw / "learners.csv").write_text(
+        "learner_id,birth_year,sex,prior_education_isced,region_code,labour_status_before\n"
+        "NL-000000001,1990,F,3,,employed\n"
+    )
+    countries = _mixed_folder(raw / "badges")
+    result = build(raw, tmp_path / "w.duckdb", gate=False)  # default share: 0.2
+    report = {r["source_file"]: r for r in result.report.to_dicts()}
+    bad = report[next(n for n in report if n.endswith("c017.json"))]
+    assert (bad["rows_quarantined"], bad["status"]) == (1, "nothing loaded")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        awards = con.execute("select count(*) from fct_award").fetchone()[0]
+        quarantined = con.execute("select source_file, reason_code from quarantine").fetchall()
+    finally:
+        con.close()
+    assert awards == len(countries) - 1
+    assert quarantined == [(bad["source_file"], "missing_required")]

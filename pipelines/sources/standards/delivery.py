@@ -62,7 +62,7 @@ from pipelines.sources.standards.jsonio import (
     strip_bom,
 )
 from pipelines.sources.standards.limits import Limits, mib
-from pipelines.sources.standards.mapping import MapError, Sink, as_list, stable_id
+from pipelines.sources.standards.mapping import MapError, Sink, as_list, stable_id, take_unmapped
 
 LINE_EXTENSIONS = {".ndjson", ".jsonl"}
 MAX_ZIP_NESTING = 2
@@ -531,10 +531,20 @@ class _Reader:
             for i, vc in enumerate(as_list(obj.get("verifiableCredential"))):
                 self._take(vc, False, out, line, f"{path}.verifiableCredential[{i}]")
             return
-        if not types and isinstance(obj.get("@graph"), list):
-            for i, node in enumerate(obj["@graph"]):
-                self._take(node, signed, out, line, f"{path}.@graph[{i}]")
+        if _is_json_schema(obj):
+            self._supporting(out, "unknown")
+            out.notes.append(_SCHEMA_NOTE)
             return
+        if not types and "credentialSubject" not in obj:
+            # containers: JSON-LD `@graph`, a Fluree transaction `{"insert": [...]}`, export envelopes
+            for key in _CONTAINER_KEYS:
+                items = obj.get(key)
+                if isinstance(items, (list, dict)) and items:
+                    if key != "@graph":
+                        out._counts[f"credential(s) unwrapped from a {{{key!r}: [...]}} container"] += 1
+                    for i, node in enumerate(as_list(items)):
+                        self._take(node, signed, out, line, f"{path}.{key}[{i}]")
+                    return
 
         if types & openbadges3.TYPES:
             fmt, mapper = "OB3", openbadges3.map_ob3
@@ -590,6 +600,7 @@ class _Reader:
         out.records_in += 1
         sink = self.sink
         sink.file, sink.scoped, sink.split = out.name, 0, 0
+        take_unmapped()  # what earlier code left behind is not this record's
         try:
             rec = mapper(obj, signed, sink)
         except MapError as exc:
@@ -606,6 +617,9 @@ class _Reader:
     def _load(self, rec: dict, doc: dict, out: FileOutcome, line: int) -> None:
         """Add one mapped award, unless its id was already delivered: an identical re-delivery (same
         content hash) is loaded once, two documents giving one id different content are both kept aside."""
+        for element, text in take_unmapped():
+            if rec.get(_UNMAPPED_FIELDS[element]) is None:  # nothing else in the record gave it
+                out._counts[f"{_UNMAPPED_NOTE} {element} value {_shown_label(text)}"] += 1
         if rec["award_id"] is None:
             rec["award_id"] = stable_id("award", _canonical(doc))
             out._counts["derived award id"] += 1
@@ -616,7 +630,9 @@ class _Reader:
             first_digest, first_out, first_line, _row = first
             where = f"{first_out.name} line {first_line}"
             if first_digest == digest and award_id not in self.conflicts:
-                detail = f"an identical re-delivery of the credential in {where} (same content hash): loaded once"
+                detail = (
+                    f"an identical re-delivery of the credential in {where} (same content hash): loaded once"
+                )
                 self._quarantine(out, line, "duplicate_key", "credential.content_hash", detail, None)
             else:
                 self.conflicts.setdefault(award_id, []).append((out, line))
@@ -699,6 +715,7 @@ class _Reader:
             badge = doc.get("badge")
             if self.index.resolve(badge) is None:
                 unresolved[out.name] += 1
+            take_unmapped()
             try:
                 rec = openbadges2.map_ob2(doc, self.index, signed)
             except MapError as exc:
@@ -755,7 +772,6 @@ class _Reader:
             )
         return StandardsDelivery(tables, self.files, quarantine, annex, ctdl.outcomes_frame(self))
 
-
     def _set_aside_conflicts(self) -> set[int]:
         """The first delivery of each conflicting credential id goes to the quarantine too (the later
         ones are there already); returns the sink rows to drop."""
@@ -776,7 +792,33 @@ class _Reader:
         return rows
 
 
-_SCOPED_NOTE = "credential(s) with document-local ids (urn:epass:*, blank nodes, relative ids): scoped to this file"
+_CONTAINER_KEYS = ("@graph", "insert", "credentials", "verifiableCredential", "verifiableCredentials")
+_SCHEMA_NOTE = "a JSON Schema, not a credential"
+_UNMAPPED_FIELDS = {
+    "assessment": "assessment_type",
+    "participation": "participation_form",
+    "supervision": "supervision",
+}
+_UNMAPPED_NOTE = "credential(s) left unknown (add it to pipelines/sources/standards/vocab/ if it is one):"
+_LABELISH = re.compile(r"[A-Za-z][A-Za-z ,/()'-]{0,59}")
+
+
+def _shown_label(text: str) -> str:
+    """A vocabulary label as a note may show it: quoted when it reads like a label, else described."""
+    return repr(text) if _LABELISH.fullmatch(text) else f"(a text of {len(text)} characters)"
+
+
+def _is_json_schema(obj: dict) -> bool:
+    """A JSON Schema document (`$schema` naming json-schema.org, or an object schema with properties)."""
+    dialect = obj.get("$schema")
+    if isinstance(dialect, str) and "json-schema.org" in dialect:
+        return True
+    return obj.get("type") == "object" and isinstance(obj.get("properties"), dict)
+
+
+_SCOPED_NOTE = (
+    "credential(s) with document-local ids (urn:epass:*, blank nodes, relative ids): scoped to this file"
+)
 _SPLIT_NOTE = "credential(s) whose specification id another issuer also uses: kept apart per issuer"
 # What an award says, as read: a credential delivered again as a JWT, baked in an image, signed or in
 # another VC version reads to the same values and is the same credential (specification fields are

@@ -65,6 +65,7 @@ _SNIFF = re.compile(
 )
 # ids that mean something only inside their document
 _LOCAL = re.compile(r"^(?:urn:epass:|_:|#)", re.I)
+_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 _MAX_PARTS = 64  # hasPart achievements looked at for fields the top achievement leaves unknown
 
 
@@ -78,10 +79,10 @@ def scoped(value: str | None, document: str) -> str | None:
 
 
 def is_edci(data: bytes) -> bool:
-    head = data[:65536]
-    return bool(
-        _SNIFF.search(head) or b"data.europa.eu/europass/model" in head or b"data.europa.eu/snb" in head
-    )
+    head = data[:8192]  # the root element and its namespaces come first
+    if b"data.europa.eu/snb" in head or b"data.europa.eu/europass/model" in head:
+        return True
+    return bool(_SNIFF.search(head))
 
 
 # ------------------------------------------------------------------------------------------- tree
@@ -92,15 +93,49 @@ def _name(el) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
+# element -> {local name: children}, for the document being mapped (cleared by `_Doc`; the readers run
+# one document at a time). Holding the element keeps its lxml proxy, so the key stays the same object.
+_CHILDREN: dict = {}
+
+
+def _by_name(el) -> dict[str, list]:
+    found = _CHILDREN.get(el)
+    if found is None:
+        found = {}
+        for c in el:
+            tag = c.tag
+            if tag.__class__ is str:  # not a comment or an entity reference
+                name = tag[tag.rfind("}") + 1 :]
+                kids = found.get(name)
+                if kids is None:
+                    found[name] = [c]
+                else:
+                    kids.append(c)
+        _CHILDREN[el] = found
+    return found
+
+
 def _kids(el, *names: str) -> list:
+    """Children by local name, in any namespace, in document order."""
     if el is None:
         return []
-    return [c for c in el if isinstance(c.tag, str) and _name(c) in names]
+    found = _by_name(el)
+    if len(names) == 1:
+        return found.get(names[0], [])
+    out: list = []
+    for n in names:
+        out += found.get(n, ())
+    return out
 
 
 def _kid(el, *names: str):
-    for c in _kids(el, *names):
-        return c
+    if el is None:
+        return None
+    found = _by_name(el)
+    for n in names:
+        kids = found.get(n)
+        if kids:
+            return kids[0]
     return None
 
 
@@ -108,28 +143,39 @@ def _attr(el, local: str) -> str | None:
     """An attribute by local name, whatever its namespace (`cred:id`, `id`)."""
     if el is None:
         return None
-    for key, value in el.attrib.items():
-        if key.rpartition("}")[2] == local:
-            value = value.strip()
-            return value or None
-    return None
+    value = el.get(local)
+    if value is None:
+        attrib = el.attrib
+        if len(attrib) == 0:
+            return None
+        for key, found in attrib.items():
+            if key.rpartition("}")[2] == local:
+                value = found
+                break
+        else:
+            return None
+    value = value.strip()
+    return value or None
 
 
 def _text(el) -> str | None:
     """Text of an element: its `<text lang>` children (English preferred, else the first), else its own."""
     if el is None:
         return None
-    texts = _kids(el, "text")
-    if texts:
-        chosen = None
-        for t in texts:
-            lang = (_attr(t, "lang") or "").lower()
-            if lang.startswith("en") and (t.text or "").strip():
-                chosen = t
-                break
-        if chosen is None:
-            chosen = next((t for t in texts if (t.text or "").strip()), None)
-        return chosen.text.strip() if chosen is not None else None
+    fallback = None
+    seen = False
+    for t in el:
+        tag = t.tag
+        if not isinstance(tag, str) or not (tag == "text" or tag.endswith("}text")):
+            continue
+        seen = True
+        text = (t.text or "").strip()
+        if text:
+            if (t.get("lang") or "").lower().startswith("en"):
+                return text
+            fallback = fallback or text
+    if seen:
+        return fallback
     text = (el.text or "").strip()
     return text or None
 
@@ -152,11 +198,12 @@ class _Doc:
         self.root, self.name = root, name
         self.scope = scope or (lambda value: scoped(value, name))
         self.ids: dict[str, object] = {}
-        for el in root.iter():
-            if isinstance(el.tag, str):
-                ident = el.get("id")
-                if ident and ident not in self.ids:
-                    self.ids[ident] = el
+        _CHILDREN.clear()
+        ids = self.ids
+        for el in _WITH_ID(root):
+            ident = el.get("id")
+            if ident and ident not in ids:
+                ids[ident] = el
 
     def resolve(self, el):
         """The element an `idref` points at (inside this document), else the element itself."""
@@ -333,6 +380,7 @@ def _signed(root) -> bool:
 def map_edci(root, name: str, data_digest: str, known=None) -> dict:
     """One `europassCredential` element -> the flat record every format mapper returns; `known` (the
     reader's sink) scopes local ids and keeps specification ids apart per issuer, as for ELM."""
+    signed = _signed(root)
     doc = _Doc(root, name, getattr(known, "local", None))
     subject = _kid(root, "credentialSubject")
     if subject is None:
@@ -484,7 +532,7 @@ def map_edci(root, name: str, data_digest: str, known=None) -> dict:
         "expiry_date": expiry,
         "format": "digital_certificate",
         "standard": "ELM",
-        "signed": "true" if _signed(root) else "false",
+        "signed": "true" if signed else "false",
         "purpose": "prior_learning" if is_prior_learning(spec_type, cred_type, setting) else "new_learning",
         "status": "issued",
         "grade": grade,

@@ -411,8 +411,43 @@ _ASSESSMENT = _table(
             "skills test",
         ),
     ),
-    ("exam", ("exam", "test", "quiz", "written", "multiple choice", "multiple-choice", "assessment")),
+    # not "assessment": every type is one ("Digital artefact assessment" is no exam)
+    ("exam", ("exam", "test", "quiz", "written", "multiple choice", "multiple-choice")),
 )
+VOCAB = Path(__file__).parent / "vocab"
+
+
+@cache
+def vocabulary(name: str) -> dict[str, str]:
+    """A label -> code vocabulary (vocab/<name>.csv: value, code, note), labels lower-cased."""
+    with open(VOCAB / f"{name}.csv", encoding="utf-8", newline="") as fh:
+        return {" ".join(row["value"].lower().split()): row["code"] for row in csv.DictReader(fh)}
+
+
+# (element, label) of every value a normaliser could not map, for the reader to note per file;
+# the reader empties it after each record (`take_unmapped`).
+_UNMAPPED: list[tuple[str, str]] = []
+
+
+def take_unmapped() -> list[tuple[str, str]]:
+    out = list(_UNMAPPED)
+    _UNMAPPED.clear()
+    return out
+
+
+def _lookup(element: str, vocab: str, text: str | None, table) -> str | None:
+    """The vocabulary's code for `text`, else the keyword table's, else None (and the label noted)."""
+    if not text:
+        return None
+    key = " ".join(text.lower().replace("_", " ").split())
+    code = vocabulary(vocab).get(key)
+    if code is None and table is not None:
+        code = _kw(key, table)
+    if code is None:
+        _UNMAPPED.append((element, text))
+    return code
+
+
 _QA = _table(
     ("internal", ("internal",)),
     ("none", ("no quality", "not quality", "none", "no qa")),
@@ -430,18 +465,32 @@ _PRIOR = (
 
 
 def participation(value) -> str | None:
-    return _kw(label(value) or ident(value), _PARTICIPATION)
+    """vocab/participation_forms.csv, then keywords (also in a URI such as …/learning-mode/online)."""
+    text = label(value)
+    if text:
+        return _lookup("participation", "participation_forms", text, _PARTICIPATION)
+    return _kw(ident(value), _PARTICIPATION)
 
 
 def assessment(value) -> str | None:
-    return _kw(label(value), _ASSESSMENT)
+    """vocab/assessment_types.csv, then keywords; unknown labels are noted, never guessed."""
+    return _lookup("assessment", "assessment_types", label(value), _ASSESSMENT)
 
 
 def supervision(value) -> str | None:
-    """Annex I supervision/ID levels from labels such as "Supervised with ID verification"."""
+    """vocab/supervision.csv, then labels such as "Supervised with ID verification"."""
     text = label(value)
     if not text:
         return None
+    code = vocabulary("supervision").get(" ".join(text.lower().split()))
+    if code is None:
+        code = _supervision_words(text)
+    if code is None:
+        _UNMAPPED.append(("supervision", text))
+    return code
+
+
+def _supervision_words(text: str) -> str | None:
     low = text.lower()
     if "unsupervised" in low or "not supervised" in low or low.strip() == "none":
         return "unsupervised_no_id"
@@ -568,7 +617,17 @@ EXTENSION_KEYS = {
     **dict.fromkeys(("learningoutcomes", "learningoutcome"), "outcomes"),
     **dict.fromkeys(("furtherinformation", "furtherinfo", "moreinformation", "homepage", "url"), "info"),
     **dict.fromkeys(("iscedf", "isced", "thematicarea"), "isced"),
+    # Dutch edubadges (SURF): OB 3.0 achievement properties and OB 2.0 `extensions:*Extension` objects;
+    # SBU / StudyLoad are study hours ("studiebelastingsuren")
+    "participationtype": "participation",
+    "supervisiontype": "supervision",
+    "identitychecked": "idcheck",
+    **dict.fromkeys(("sbu", "studyload", "studyloadextension"), "hours"),
+    "ectsextension": "ects",
+    "eqfextension": "eqf",
+    "learningoutcomeextension": "outcomes",
 }
+_EXTENSION_META = frozenset({"@context", "type", "@type", "id", "@id"})
 
 # Alignment `targetType` (without `ext:`), lower-cased, -> element it carries.
 ALIGNMENT_TYPES = {
@@ -644,6 +703,13 @@ def extension_value(element: str, value) -> str | None:
             "prefLabel": value.get("targetName") or value.get("targetDescription") or value.get("targetCode"),
             "id": text or value.get("targetUrl"),
         }
+    elif isinstance(value, dict) and value.keys() - _EXTENSION_META and not value.keys() & set(_LABEL_KEYS):
+        # an OB 2.0 extension object ({"type": [...], "StudyLoad": 84}): its one value
+        inner = [v for k, v in value.items() if k not in _EXTENSION_META]
+        value = inner[0] if len(inner) == 1 else value
+    if element == "idcheck":  # edubadges identityChecked: the learner's identity was verified
+        checked = first(value)
+        return "supervised_id" if checked is True or str(checked).lower() == "true" else None
     if element == "eqf":
         return eqf(value)
     if element == "participation":

@@ -183,7 +183,7 @@ def map_ob2(doc: dict, index: Ob2Index, signed: bool) -> dict:
         "notional_hours": ext.get("hours"),
         "participation_form": ext.get("participation"),
         "assessment_type": ext.get("assessment"),
-        "supervision": ext.get("supervision"),
+        "supervision": ext.get("supervision") or ext.get("idcheck"),
         "qa_type": ext.get("qa"),
         "prerequisites": ext.get("prereq"),
         "integration": ext.get("integration"),
