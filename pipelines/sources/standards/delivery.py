@@ -28,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sources.standards import ctdl, edci_xml, elm, openbadges2, openbadges3
+from pipelines.sources.standards import ctdl, edci_xml, elm, openbadges2, openbadges3, status
 from pipelines.sources.standards.annex import annex_columns, build_annex
 from pipelines.sources.standards.guards import (
     TOO_LONG,
@@ -161,6 +161,7 @@ class _Reader:
         self.limits = limits or Limits.from_env()
         self.sink = Sink()
         self.index = openbadges2.Ob2Index()
+        self.status_lists = status.StatusLists()  # OB 3.0 / VC status lists and the entries naming them
         self.pending: list[tuple[dict, bool, FileOutcome, int]] = []
         self.files: list[FileOutcome] = []
         self.published: list[dict] = []  # CTDL aggregate outcome rows (ctdl.py)
@@ -558,7 +559,13 @@ class _Reader:
             return
         elif types & openbadges2.SUPPORTING:
             self.index.register(obj)
-            self._supporting(out, "OB2" if _format_from_context(obj) != "OB3" else "OB3")
+            note = _REVOCATION_LIST_NOTE if "RevocationList" in types else None
+            self._supporting(out, "OB2" if _format_from_context(obj) != "OB3" else "OB3", note)
+            return
+        elif types & status.TYPES:
+            self.status_lists.register(obj)
+            fmt = _format_from_context(obj)
+            self._supporting(out, "OB3" if fmt == "unknown" else fmt, status.LIST_NOTE)
             return
         elif "EndorsementCredential" in types:
             self._supporting(
@@ -642,8 +649,12 @@ class _Reader:
                 )
                 self._quarantine(out, line, "conflicting_values", "credential.id.agree", detail, None)
             return
-        self.awards_seen[award_id] = (digest, out, line, len(self.sink.learner_kind))
+        row = len(self.sink.learner_kind)
+        self.awards_seen[award_id] = (digest, out, line, row)
         self.sink.add(rec, out.name, line)
+        credential_status = doc.get("credentialStatus")
+        if credential_status is not None:
+            self.status_lists.note_entries(credential_status, row, out)
         out.records_loaded += 1
         if out.records_in > self.limits.max_credentials_per_file and not self._finishing:
             self._check_caps(out)
@@ -698,6 +709,7 @@ class _Reader:
         if mark is not None and out.records_loaded:
             self.sink.rollback(mark)
             self.awards_seen = {k: v for k, v in self.awards_seen.items() if v[1] is not out}
+            self.status_lists.forget(out)
         out.status, out.reason = "rejected", f"{out.name}: {message}"
         out.records_in = out.records_loaded = out.records_quarantined = out.supporting_documents = 0
         out._quarantine.clear()
@@ -716,14 +728,19 @@ class _Reader:
             if self.index.resolve(badge) is None:
                 unresolved[out.name] += 1
             take_unmapped()
+            self.sink.file, self.sink.scoped, self.sink.split = out.name, 0, 0
             try:
-                rec = openbadges2.map_ob2(doc, self.index, signed)
+                rec = openbadges2.map_ob2(doc, self.index, signed, self.sink)
             except MapError as exc:
                 self._quarantine(out, line, exc.reason_code, exc.check_name, exc.detail, exc.json_path)
                 continue
+            revoked = rec.pop("revocation", None)
+            if revoked:
+                out._counts[_OB2_REVOCATION_NOTES[revoked]] += 1
             self._load(rec, doc, out, line)
         self.pending.clear()
         dropped = self._set_aside_conflicts()
+        self.status_lists.apply(self.sink.cols["awards"]["status"], dropped)
 
         quarantine: list[dict] = []
         for out in self.files:
@@ -794,6 +811,14 @@ class _Reader:
 
 _CONTAINER_KEYS = ("@graph", "insert", "credentials", "verifiableCredential", "verifiableCredentials")
 _SCHEMA_NOTE = "a JSON Schema, not a credential"
+_REVOCATION_LIST_NOTE = "revocation list(s): which assertions an issuer revoked, not awards"
+_OB2_REVOCATION_NOTES = {
+    "revoked": "assertion(s) revoked (marked revoked, or listed in their issuer's revocation list)",
+    "unresolved": (
+        "assertion(s) whose issuer names a revocation list that is not in the delivery (nothing is "
+        "fetched): status left issued"
+    ),
+}
 _UNMAPPED_FIELDS = {
     "assessment": "assessment_type",
     "participation": "participation_form",

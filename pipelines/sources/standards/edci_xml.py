@@ -40,6 +40,7 @@ from pipelines.sources.standards.mapping import (
     is_prior_learning,
     isced_broad,
     joined,
+    national_id,
     number,
     parse_when,
     participation,
@@ -259,7 +260,7 @@ def _learner(doc: _Doc, subject) -> tuple[str | None, str | None]:
     if national is not None and (national.text or "").strip():
         cc = country(_attr(national, "spatialID"))
         value = national.text.strip()
-        return (f"{cc}:{value}" if cc else value), "national_id"
+        return national_id(cc, value), "national_id"
     for point in _kids(subject, "contactPoint"):
         for box in _kids(point, "mailBox", "emailAddress", "email"):
             address = _attr(box, "uri") or (box.text or "").strip()

@@ -30,6 +30,7 @@ from pipelines.sources.standards.mapping import (
     joined,
     label,
     lang,
+    national_id,
     number,
     participation,
     pick_date,
@@ -110,7 +111,7 @@ def learner_of(subject: dict) -> tuple[str | None, str | None]:
         notation = national.get("notation")
         if isinstance(notation, (str, int)) and str(notation).strip():
             cc = country(national.get("spatial"))
-            return (f"{cc}:{str(notation).strip()}" if cc else str(notation).strip()), "national_id"
+            return national_id(cc, str(notation).strip()), "national_id"
     elif isinstance(national, str) and national.strip():
         return national.strip(), "national_id"
     for point in as_list(subject.get("contactPoint")):

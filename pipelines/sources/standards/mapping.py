@@ -279,6 +279,17 @@ def country(value) -> str | None:
     return alpha3_to_alpha2().get(code)
 
 
+_COUNTRY_PREFIXED = re.compile(r"[A-Za-z]{2}[:\- ]")
+
+
+def national_id(code: str | None, value: str) -> str:
+    """A national id with its country (`NL:123456789`), unless the value already starts with a country
+    prefix (`NL-123456789` stays as it is: pseudonymise.normalise reads both forms alike)."""
+    if not code or _COUNTRY_PREFIXED.match(value):
+        return value
+    return f"{code}:{value}"
+
+
 _EQF_URI = re.compile(r"/eqf/(\d{1,2})\b")
 _EQF_TEXT = re.compile(r"(?:eqf|level|niveau|stufe)\D{0,4}(\d{1,2})\b", re.I)
 
