@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 # A tile shows a number with its unit, or says why there is none.
 TILE_VALUE = re.compile(
-    r"^(\d{1,3}(,\d{3})*|\d+\.\d{2}( ‰)?|\d+\.\d (%|ECTS|mo)|[+-]\d+\.\d pp|€\d{1,3}(,\d{3})*"
+    r"^(\d{1,3}(,\d{3})*|\d+\.\d{2}( ‰)?|\d{1,3}(,\d{3})*\.\d (%|ECTS|mo)|[+-]\d+\.\d pp|€\d{1,3}(,\d{3})*"
     r"|suppressed \(c\)|n/a)$"
 )
 SCORECARD_TILES = 21  # seven scorecards of three headline indicators
