@@ -42,10 +42,9 @@ from pipelines.sources.standards.mapping import (
     joined,
     national_id,
     number,
-    parse_when,
+    parse_date,
     participation,
     qa_type,
-    shown_date,
     stable_id,
     supervision,
     web_url,
@@ -275,16 +274,7 @@ def _learner(doc: _Doc, subject) -> tuple[str | None, str | None]:
 def _date(el, what: str) -> tuple[str | None, str | None]:
     if el is None or not (el.text or "").strip():
         return None, None
-    value = el.text.strip()
-    try:
-        return parse_when(value)
-    except (ValueError, OverflowError, OSError):
-        raise MapError(
-            "invalid_value",
-            "date.parse",
-            f"{what} {shown_date(value)} is not an ISO 8601 date or date-time",
-            f"/{what}",
-        ) from None
+    return parse_date(el.text.strip(), what, f"/{what}")
 
 
 def _achievements(doc: _Doc, subject) -> list:

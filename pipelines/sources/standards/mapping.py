@@ -223,21 +223,27 @@ def parse_when(value) -> tuple[str, str | None]:
     return day, f"{day}T{hh}:{mi}:{ss or '00'}{frac}{off or ''}"
 
 
+def parse_date(value, what: str, path: str) -> tuple[str, str]:
+    """(day, timestamp) of a date value; an unparseable one is an `invalid_value` MapError naming
+    `what` (the field) and `path`, never the value unless it reads like a date."""
+    try:
+        return parse_when(value)
+    except (ValueError, OverflowError, OSError):
+        raise MapError(
+            "invalid_value",
+            "date.parse",
+            f"{what} {shown_date(value)} is not an ISO 8601 date or date-time",
+            path,
+        ) from None
+
+
 def pick_date(doc: dict, keys: tuple[str, ...], prefix: str = "$") -> tuple[str | None, str | None]:
     """The first present date among `keys`; an unparseable one is an `invalid_value` MapError."""
     for key in keys:
         value = doc.get(key)
         if value is None or value == "":
             continue
-        try:
-            return parse_when(value)
-        except (ValueError, OverflowError, OSError):
-            raise MapError(
-                "invalid_value",
-                "date.parse",
-                f"{key} {shown_date(value)} is not an ISO 8601 date or date-time",
-                f"{prefix}.{key}",
-            ) from None
+        return parse_date(value, key, f"{prefix}.{key}")
     return None, None
 
 
