@@ -59,11 +59,14 @@ def test_cell_key_perturbation_defeats_every_recipe(con, monkeypatch):
     found = _run(con, True, monkeypatch)
     total = _total(found)
     assert total.tried > 200
-    # only chance coincidences of two cells' noise remain: a few per cent, none the attacker can confirm
-    assert total.recovered / total.tried < 0.05, total.examples
+    # Only chance coincidences of two cells' noise remain, none the attacker can confirm. The record
+    # keys come from this session's random pseudonymisation key, so the count is a random draw: about
+    # 1 in 25 for a rate (numerator and denominator noise must both cancel). The bounds sit many
+    # standard deviations above that chance level and far below the > 50 % of the unperturbed attack.
+    assert total.recovered / total.tried < 0.12, total.examples
     for name in ("set_differences", "year_ranges", "country_years", "provider_isolation", "cube_links"):
         a = found[name]
-        assert a.recovered <= max(5, 0.08 * a.tried), (name, a.examples)
+        assert a.recovered <= max(10, 0.2 * a.tried), (name, a.examples)
 
 
 def test_the_same_cell_gets_the_same_value_however_it_is_asked_for(con):
