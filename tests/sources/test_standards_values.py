@@ -129,6 +129,10 @@ def test_isced(value, broad):
         ("Supervised with no identity verification", "supervised_no_id"),
         ("Unsupervised with no identity verification", "unsupervised_no_id"),
         ("Proctored", "supervised_no_id"),
+        ("supervised_id", "supervised_id"),  # our own codes pass through unchanged
+        ("supervised_no_id", "supervised_no_id"),
+        ("unsupervised_no_id", "unsupervised_no_id"),
+        ("supervised-with-id-verification", "supervised_id"),
         ("something else", None),
     ],
 )

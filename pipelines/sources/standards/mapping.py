@@ -500,6 +500,8 @@ def supervision(value) -> str | None:
     if not text:
         return None
     code = vocabulary("supervision").get(" ".join(text.lower().split()))
+    if code is None and text.strip() in SUPERVISION_CODES:
+        code = text.strip()  # our own code, as the CSV template writes it
     if code is None:
         code = _supervision_words(text)
     if code is None:
@@ -507,8 +509,11 @@ def supervision(value) -> str | None:
     return code
 
 
+SUPERVISION_CODES = ("unsupervised_no_id", "supervised_no_id", "supervised_id")
+
+
 def _supervision_words(text: str) -> str | None:
-    low = text.lower()
+    low = re.sub(r"[_\-/]+", " ", text.lower())  # supervised-with-id-verification, supervised_id
     if "unsupervised" in low or "not supervised" in low or low.strip() == "none":
         return "unsupervised_no_id"
     if any(w in low for w in ("supervised", "proctored", "invigilated")):
