@@ -223,14 +223,19 @@ def test_specification_only_file_accounting_balances(tmp_path):
     assert counts == {
         "good.json": (1, 1, 0),
         "no_owner.json": (1, 0, 1),  # no ownedBy/offeredBy: quarantined by the reader
-        "unnamed_owner.json": (1, 0, 1),  # owner outside the document: its name is unknown
+        "unnamed_owner.json": (1, 1, 0),  # owner outside the document: kept under its URI, name a placeholder
         "zz_again.json": (1, 0, 1),
     }
     reasons = dict(
         rows(con, "select source_file, reason_code from quarantine where record_type = 'credentials'")
     )
     assert reasons["no_owner.json"] == "missing_required" and reasons["zz_again.json"] == "duplicate_key"
-    assert reasons["unnamed_owner.json"] == "parent_quarantined"
+    assert "unnamed_owner.json" not in reasons
+    assert rows(
+        con, "select provider_name from stg_providers where provider_id = 'https://r.example/org-elsewhere'"
+    ) == [("Registry organisation org-elsewhere",)]
+    notes = {r["source_file"]: r["notes"] for r in frame.iter_rows(named=True)}
+    assert "registry URI" in (notes["unnamed_owner.json"] or "")
     # published outcomes: staged apart, by credential and file; learner-level tables untouched
     staged = con.sql(
         "select source_file, measure, value from stg_published_outcomes order by 1, 2"
@@ -239,7 +244,6 @@ def test_specification_only_file_accounting_balances(tmp_path):
         ("good.json", "employment_rate", 71.5),
         ("good.json", "holders", 120.0),
         ("good.json", "median_earnings", 31000.0),
-        # a registry's published figures are kept even when the specification itself was set aside
         ("unnamed_owner.json", "employment_rate", 71.5),
         ("unnamed_owner.json", "holders", 120.0),
         ("unnamed_owner.json", "median_earnings", 31000.0),

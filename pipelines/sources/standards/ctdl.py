@@ -3,7 +3,7 @@
 CTDL describes *offers*, not issuances: every credential-type node (`ceterms:Badge`, `Certificate`,
 `Certification`, `MicroCredential`, `AssociateDegree`, …) becomes a credential specification with its
 provider (`ceterms:ownedBy`, else `offeredBy`, resolved inside the document; a registry URI that is not
-in the document leaves the name unknown), and no award. A CTDL file is accounted by its credential
+in the document keeps the URI as the provider id with a placeholder name), and no award. A CTDL file is accounted by its credential
 specifications (`FileOutcome.record_type = "credentials"`). Credential-type nodes that are only
 referenced by another node (a blank-node target of a condition, with no owner) are supporting
 documents, not offers of the file.
@@ -204,9 +204,22 @@ def _provider(doc: _Doc, node: dict) -> tuple[str | None, str | None, str | None
                     code = country(lang(address.get("ceterms:addressCountry")))
                     if code:
                         break
+        if name is None and isinstance(ident, str) and ident.startswith(("http://", "https://")):
+            name = registry_name(ident)
         ident = scoped(ident, doc.name) or stable_id("provider", doc.name, name)
         return ident, name, code
     return None, None, None
+
+
+# The provider keeps the URI as its id; deliver the organisation (its CTDL node, or a providers.csv
+# row with this id) to give it its real name.
+REGISTRY_NOTE = "owner known only by a registry URI: provider name is a placeholder"
+
+
+def registry_name(uri: str) -> str:
+    """A placeholder name for an organisation known only by its registry URI (its CTID, if any)."""
+    tail = uri.rstrip("/").rsplit("/", 1)[-1]
+    return f"Registry organisation {tail}" if tail else f"Registry organisation {uri}"
 
 
 def _workload(node: dict) -> tuple[str | None, str | None]:
@@ -517,6 +530,10 @@ def take(reader, obj: dict, out, line: int) -> None:
             reader._quarantine(out, line, exc.reason_code, exc.check_name, exc.detail, exc.json_path)
             out._quarantine[-1]["record_type"] = "credentials"
             continue
+        if (rec.get("provider_name") or "").startswith(
+            "Registry organisation "
+        ) and REGISTRY_NOTE not in out.notes:
+            out.notes.append(REGISTRY_NOTE)
         credential_id = _add_specification(reader.sink, rec, out.name, line)
         if credential_id is None:
             reader._quarantine(
