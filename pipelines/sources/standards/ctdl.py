@@ -3,10 +3,10 @@
 CTDL describes *offers*, not issuances: every credential-type node (`ceterms:Badge`, `Certificate`,
 `Certification`, `MicroCredential`, `AssociateDegree`, …) becomes a credential specification with its
 provider (`ceterms:ownedBy`, else `offeredBy`, resolved inside the document; a registry URI that is not
-in the document keeps the URI as the provider id with a placeholder name), and no award. A CTDL file is accounted by its credential
-specifications (`FileOutcome.record_type = "credentials"`). Credential-type nodes that are only
-referenced by another node (a blank-node target of a condition, with no owner) are supporting
-documents, not offers of the file.
+in the document stays the provider id, with a placeholder name), and no award. A CTDL file is
+accounted by its credential specifications (`FileOutcome.record_type = "credentials"`).
+Credential-type nodes that are only referenced by another node (a blank-node target of a condition,
+with no owner) are supporting documents, not offers of the file.
 
 Outcome data (`ceterms:aggregateData` -> `AggregateDataProfile`, and `qdata:DataSetProfile` /
 `DataSetTimeFrame` / `DataProfile`) is *published aggregate outcome data*: what the registry says about
