@@ -8,15 +8,17 @@ WAREHOUSE ?= data/curated/warehouse.duckdb
 SCALE  ?= demo
 SEED   ?= 42
 PORT   ?= 8501
+API_PORT ?= 8000
 
-.PHONY: run test test-fast data warehouse serve bench lint lock clean help
+.PHONY: run test test-fast data warehouse serve api bench lint lock clean help
 
 help:
 	@echo "make run       - install, generate the demo ecosystem (if data/raw is empty), build, serve the dashboard"
-	@echo "make test      - install and run the whole test suite (tiers unit, build and browser)"
+	@echo "make test      - install and run the whole test suite (tiers unit, build and browser) on every core"
 	@echo "make test-fast - install and run the unit tier only (pytest -m unit: no warehouse, no browser)"
+	@echo "make api       - serve the read-only open-data API on http://127.0.0.1:$(API_PORT) (docs at /docs)"
 	@echo "make bench     - time generate + build at SCALE=$(SCALE) (rows/s, peak memory)"
-	@echo "make lint      - ruff"
+	@echo "make lint      - ruff, and the import layers (lint-imports)"
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,13 +44,21 @@ serve: $(STAMP)
 	MCO_WAREHOUSE=$(WAREHOUSE) $(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+api: $(STAMP)
+	$(BIN)/mco api --warehouse $(WAREHOUSE) --port $(API_PORT)
+
 run: warehouse serve
 
+# Tests run on every core (pytest-xdist; TEST_WORKERS=0 runs them in one process). loadgroup keeps the
+# browser tests on one worker and a module's tests together when they share a module fixture; the
+# session's warehouses are built once per run, whatever the number of workers (tests/conftest.py).
+TEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m unit
+	$(BIN)/pytest -q -m unit -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --scale $(SCALE) --seed $(SEED)
@@ -56,6 +66,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Re-pin dependencies after editing pyproject.toml (needs uv: pip install uv).
 lock:

@@ -31,18 +31,11 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [  # url path, heading, navigation title
-    ("", "Micro-credentials at a glance", "Overview"),
-    ("adoption", "Adoption", "Adoption"),
-    ("trust", "Trust", "Trust"),
-    ("transparency", "Transparency", "Transparency"),
-    ("innovation", "Innovation", "Innovation"),
-    ("flexibility", "Flexibility", "Flexibility"),
-    ("outcomes", "Labour-market outcomes", "Labour-market outcomes"),
-    ("inclusion", "Inclusion", "Inclusion"),
-    ("data_quality", "Data quality", "Data quality"),
-    ("methodology", "Methodology", "Methodology"),
-]
+sys.path.insert(0, str(ROOT))
+from dashboard.pages import PAGES as ALL_PAGES  # noqa: E402  (the repository on the path first)
+
+# url path, heading, navigation title (not the programmes and downloads pages)
+PAGES = [(p.url_path, p.heading, p.title) for p in ALL_PAGES if p.name not in ("programmes", "downloads")]
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 # Rendered: no script running, nothing stale or still a skeleton, at least `n` charts, every chart
 # drawn, and the page's elements unchanged since the previous poll (POLL_MS earlier), so a page whose

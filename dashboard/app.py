@@ -15,6 +15,8 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE.parent) not in sys.path:
     sys.path.insert(0, str(_HERE.parent))
 
+from dashboard.pages import PAGES  # noqa: E402  (after the path above)
+
 st.set_page_config(
     page_title="Microcredential Observatory",
     page_icon=":material/school:",
@@ -27,22 +29,7 @@ st.set_page_config(
 
 st.logo(_HERE / "assets" / "logo.svg", size="large")
 page = st.navigation(
-    [
-        st.Page(
-            _HERE / "views" / "overview.py", title="Overview", icon=":material/monitoring:", default=True
-        ),
-        st.Page(_HERE / "views" / "adoption.py", title="Adoption", icon=":material/trending_up:"),
-        st.Page(_HERE / "views" / "trust.py", title="Trust", icon=":material/verified:"),
-        st.Page(_HERE / "views" / "transparency.py", title="Transparency", icon=":material/visibility:"),
-        st.Page(_HERE / "views" / "innovation.py", title="Innovation", icon=":material/lightbulb:"),
-        st.Page(_HERE / "views" / "flexibility.py", title="Flexibility", icon=":material/route:"),
-        st.Page(_HERE / "views" / "outcomes.py", title="Labour-market outcomes", icon=":material/work:"),
-        st.Page(_HERE / "views" / "inclusion.py", title="Inclusion", icon=":material/diversity_3:"),
-        st.Page(_HERE / "views" / "programmes.py", title="Programmes", icon=":material/compare_arrows:"),
-        st.Page(_HERE / "views" / "downloads.py", title="Data downloads", icon=":material/download:"),
-        st.Page(_HERE / "views" / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
-        st.Page(_HERE / "views" / "methodology.py", title="Methodology", icon=":material/menu_book:"),
-    ],
+    [st.Page(_HERE / p.file, title=p.title, icon=p.icon, default=p.default) for p in PAGES],
     position="top",
 )
 page.run()

@@ -9,10 +9,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from dashboard.formatting import format_value
+from dashboard.formatting import CHART_NOTES, format_value
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-_FLAG_TEXT = {"c": "suppressed (c)", "z": "n/a (z)"}
 
 
 def _by_year(frame: pl.DataFrame, indicator_id: str) -> pl.DataFrame:
@@ -24,7 +23,7 @@ def awards_trend(awards: pl.DataFrame, growth: pl.DataFrame | None = None) -> al
     rows = _by_year(awards, "ADO-1").select(
         pl.col("breakdown_value").alias("year"),
         pl.col("value").alias("awards"),
-        pl.col("flag").cast(pl.String).replace_strict(_FLAG_TEXT, default="").fill_null("").alias("note"),
+        pl.col("flag").cast(pl.String).replace_strict(CHART_NOTES, default="").fill_null("").alias("note"),
     )
     if growth is not None and growth.height:
         growth_text = _by_year(growth, "ADO-2").select(
@@ -196,7 +195,6 @@ UNIT_AXIS = {
 AXIS_FORMAT = {"count": ",.0f", "%": ".1~f", "pp": "+.1~f", "ratio": ".2~f", "per 1,000": ".2~f"}
 BREAK = "break-paths-filter-domains"  # a line stops at a missing value rather than bridging it
 _COUNT_TICKS = {"count": {"tickMinStep": 1}}
-TOOLTIP_FORMAT = {"count": ",.0f", "%": ".1f", "pp": "+.1f", "ratio": ".2f", "per 1,000": ".2f"}
 
 
 def unit_axis(unit: str) -> str:

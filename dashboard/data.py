@@ -12,7 +12,8 @@ after `mco build` swaps in a new warehouse, the next page run opens and reads th
 from __future__ import annotations
 
 import datetime as dt
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,13 +23,13 @@ import streamlit as st
 
 from dashboard import connection
 from dashboard.filters import Options
-from pipelines.config import DEFAULT_WAREHOUSE
-from pipelines.indicators import annex_elements, engine
+from pipelines.contracts import contracts
+from pipelines.indicators import annex_elements, engine, published_outcomes
 from pipelines.indicators.engine import Filters
 from pipelines.indicators.registry import INDICATORS
+from pipelines.settings import settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ENV_WAREHOUSE = "MCO_WAREHOUSE"
+ENV_WAREHOUSE = "MCO_WAREHOUSE"  # read by pipelines.settings; named here in messages
 
 
 class Warehouse(NamedTuple):
@@ -40,14 +41,9 @@ class Warehouse(NamedTuple):
 
 
 def warehouse_path() -> Path:
-    """`MCO_WAREHOUSE` if set (relative to the working directory), else the default under the repo root.
-
-    Anchoring the default at the repo root lets `streamlit run` work from any directory.
-    """
-    env = os.environ.get(ENV_WAREHOUSE, "").strip()
-    if env:
-        return Path(env).expanduser().resolve()
-    return REPO_ROOT / DEFAULT_WAREHOUSE
+    """`MCO_WAREHOUSE` if set (relative to the working directory), else the default under the repo root
+    (so `streamlit run` works from any directory): the settings' warehouse."""
+    return settings().warehouse
 
 
 def require_warehouse() -> Warehouse:
@@ -97,6 +93,17 @@ def _unusable(wh: Warehouse, exc: duckdb.Error) -> None:
         icon=":material/database_off:",
     )
     st.stop()
+
+
+@contextmanager
+def _usable(wh: Warehouse) -> Iterator[None]:
+    """Reads of a warehouse that cannot answer them (an older or broken build) end the page with a
+    message saying how to fix it (`_unusable`) instead of a traceback."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        _unusable(wh, exc)
+        raise  # unreachable: st.stop() ends the run
 
 
 PUBLIC_CUBE = "pub_indicator_cube"
@@ -161,15 +168,12 @@ def indicators(
 
     Without filters they come straight from the build's public cube; with filters from the engine.
     """
-    try:
+    with _usable(wh):
         if filters == NO_FILTERS:
             rows = _cube_slice(wh, indicator_ids, by)
             if rows is not None:
                 return rows
         return _indicators(wh, indicator_ids, by, filters)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -188,11 +192,8 @@ def _options(wh: Warehouse) -> Options:
 
 def options(wh: Warehouse) -> Options:
     """The years, countries, regions, provider types, fields and EQF levels present in the warehouse."""
-    try:
+    with _usable(wh):
         return _options(wh)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -236,8 +237,6 @@ def hidden_record_fields() -> frozenset[str]:
 
     The stored values are keyed hashes already, but a hash still singles out a person.
     """
-    from pipelines.contracts import contracts
-
     pseudonymised = {c.name for contract in contracts().values() for c in contract.columns if c.pseudonymise}
     return frozenset({"learner_id"} | pseudonymised)
 
@@ -254,11 +253,8 @@ def _table_names(wh: Warehouse) -> frozenset[str]:
 
 def table_names(wh: Warehouse) -> frozenset[str]:
     """The tables of the warehouse, so a page can tell an older build (fewer tables) from a broken one."""
-    try:
+    with _usable(wh):
         return _table_names(wh)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -271,30 +267,58 @@ def _frame(wh: Warehouse, sql: str, params: tuple) -> pl.DataFrame:
 
 
 def _read(wh: Warehouse, sql: str, params: tuple = ()) -> pl.DataFrame:
-    try:
+    with _usable(wh):
         return _frame(wh, sql, params)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
+
+
+# The accounting of a per-file report, per file: the share quarantined and the rows not accounted for
+# (rows in - loaded - quarantined - rejected: 0 when the file adds up).
+_ACCOUNTING = (
+    "100.0 * rows_quarantined / nullif(rows_in, 0) as quarantined_pct, "
+    "rows_in - rows_loaded - rows_quarantined - rows_rejected as unaccounted"
+)
 
 
 def load_report(wh: Warehouse) -> pl.DataFrame:
-    """This build's per-file report: rows in = rows loaded + rows quarantined + rows rejected."""
-    return _read(wh, "select * from load_report order by source_file")
+    """This build's per-file report (rows in = rows loaded + rows quarantined + rows rejected), with the
+    share of each file's rows quarantined and the rows it does not account for."""
+    return _read(wh, f"select *, {_ACCOUNTING} from load_report order by source_file")
+
+
+def load_totals(wh: Warehouse) -> dict[str, int | float | None]:
+    """This build's files and rows, summed over its per-file report (as `mco build` prints them): rows
+    in, loaded, quarantined, rejected and accounted for (the last three together), and the shares of
+    the rows in that were loaded and quarantined (None without rows)."""
+    return _read(
+        wh,
+        "select count(*) as files, count(*) filter (where status = 'rejected') as rejected_files, "
+        "coalesce(sum(rows_in), 0)::bigint as rows_in, coalesce(sum(rows_loaded), 0)::bigint as rows_loaded, "
+        "coalesce(sum(rows_quarantined), 0)::bigint as rows_quarantined, "
+        "coalesce(sum(rows_rejected), 0)::bigint as rows_rejected, "
+        "coalesce(sum(rows_loaded + rows_quarantined + rows_rejected), 0)::bigint as rows_accounted, "
+        "100.0 * sum(rows_loaded) / nullif(sum(rows_in), 0) as loaded_pct, "
+        "100.0 * sum(rows_quarantined) / nullif(sum(rows_in), 0) as quarantined_pct from load_report",
+    ).row(0, named=True)
 
 
 def load_history(wh: Warehouse, build_id: str) -> pl.DataFrame:
-    """The per-file report of one earlier build, from `load_history` (the page checks it exists)."""
+    """The per-file report of one earlier build, from `load_history` (the page checks it exists), with
+    the same accounting as `load_report`."""
     return _read(
         wh,
-        "select * exclude (build_id, built_at) from load_history where build_id = ? order by source_file",
+        f"select * exclude (build_id, built_at), {_ACCOUNTING} from load_history where build_id = ? "
+        "order by source_file",
         (build_id,),
     )
 
 
 def build_history(wh: Warehouse) -> pl.DataFrame:
-    """One row per recorded build, oldest first."""
-    return _read(wh, "select * from build_history order by built_at, build_id")
+    """One row per recorded build, oldest first, with the share of its rows quarantined."""
+    return _read(
+        wh,
+        "select *, 100.0 * rows_quarantined / nullif(rows_in, 0) as quarantined_pct from build_history "
+        "order by built_at, build_id",
+    )
 
 
 def quality_history(wh: Warehouse) -> pl.DataFrame:
@@ -314,6 +338,31 @@ def quarantine_summary(wh: Warehouse) -> pl.DataFrame:
         "string_agg(distinct check_name, ', ' order by check_name) as checks "
         "from quarantine group by all order by rows desc, record_type, reason_code, source_file",
     )
+
+
+def quarantine_totals(wh: Warehouse, record_type: str | None = None) -> dict[str, int]:
+    """Rows quarantined in this build per record type, largest first; with `record_type`, that type's
+    rows per reason."""
+    if record_type is None:
+        found = _read(
+            wh,
+            "select coalesce(record_type, '?') as k, count(*) as rows from quarantine group by 1 "
+            "order by rows desc, k",
+        )
+    else:
+        found = _read(
+            wh,
+            "select reason_code as k, count(*) as rows from quarantine where coalesce(record_type, '?') = ? "
+            "group by 1 order by rows desc, k",
+            (record_type,),
+        )
+    return dict(found.iter_rows())
+
+
+def published_outcome_data(wh: Warehouse) -> pl.DataFrame:
+    """What credential registries publish about holders' outcomes (CTDL), as the Outcomes page lists it
+    (the page checks the table exists)."""
+    return published_outcomes.for_page(_read(wh, published_outcomes.QUERY))
 
 
 def consistency_violations(wh: Warehouse) -> pl.DataFrame:
@@ -389,15 +438,6 @@ TARGET_SCHEMA = {
     "source": pl.String,
 }
 
-VPL_OUTCOMES = {
-    "exemption": "Exemption from part of a programme",
-    "access": "Access to a programme",
-    "shortened_duration": "Shorter study duration",
-    "partial_qualification": "Partial qualification",
-    "full_qualification": "Full qualification",
-    "visibility": "Visibility of skills only",
-}
-
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _targets(wh: Warehouse) -> pl.DataFrame:
@@ -414,11 +454,8 @@ def _targets(wh: Warehouse) -> pl.DataFrame:
 
 def targets(wh: Warehouse) -> dict[str, dict]:
     """The configured policy targets by indicator id (value, year, source); empty in an older warehouse."""
-    try:
+    with _usable(wh):
         frame = _targets(wh)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
     return {row["indicator_id"]: row for row in frame.to_dicts()}
 
 
@@ -433,11 +470,8 @@ def _base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dic
 
 def base_counts(wh: Warehouse, bases: tuple[str, ...], filters: Filters) -> dict[str, int | None]:
     """Records of each base mart in the view: the whole of which an indicator's coverage is a share."""
-    try:
+    with _usable(wh):
         return _base_counts(wh, bases, filters)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -456,35 +490,19 @@ def annex_missing(wh: Warehouse, filters: Filters) -> pl.DataFrame:
     for the nine specification-level elements; awards for all eleven. Shares on fewer than the
     disclosure threshold of records are flagged `c`.
     """
-    try:
+    with _usable(wh):
         return _annex_missing(wh, filters)
-    except duckdb.Error as exc:
-        _unusable(wh, exc)
-        raise  # unreachable: st.stop() ends the run
 
 
 def vpl_outcomes(wh: Warehouse, filters: Filters) -> pl.DataFrame:
-    """FLX-5 by outcome of the validation (exemption, access, …), as published by the engine, with a
-    zero row for each known outcome not found in the view."""
-    found = indicators(wh, ("FLX-5",), "vpl_outcome", filters).filter(pl.col("breakdown_value") != "unknown")
-    missing = [o for o in VPL_OUTCOMES if o not in set(found["breakdown_value"].to_list())]
-    zeros = pl.DataFrame(
-        {
-            "indicator_id": "FLX-5",
-            "breakdown": "vpl_outcome",
-            "breakdown_value": missing,
-            "numerator": 0.0,
-            "denominator": None,
-            "value": 0.0,
-            "flag": None,
-            "suppression": None,
-        },
-        schema=found.schema,
-    )
-    order = {o: i for i, o in enumerate(VPL_OUTCOMES)}
+    """FLX-5 by outcome of the validation (exemption, access, …), as published: the engine gives every
+    outcome of the code list a cell (a zero where the view has none), in the code list's order."""
+    codes = engine.code_list("vpl_outcome")
+    order = {code: n for n, code in enumerate(codes)}
+    found = indicators(wh, ("FLX-5",), "vpl_outcome", filters)
     return (
-        pl.concat([found, zeros])
-        .with_columns(pl.col("breakdown_value").replace_strict(order, default=len(order)).alias("_o"))
-        .sort("_o", "breakdown_value")
+        found.filter(pl.col("breakdown_value").is_in(codes))
+        .with_columns(pl.col("breakdown_value").replace_strict(order, return_dtype=pl.Int32).alias("_o"))
+        .sort("_o")
         .drop("_o")
     )

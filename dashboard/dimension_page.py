@@ -19,7 +19,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, exports
+from dashboard import charts, data, exports, widgets
 from dashboard.filters import (
     FilterState,
     Options,
@@ -36,7 +36,9 @@ from dashboard.formatting import (
     DIMENSION_INTROS,
     DIMENSION_LABELS,
     DIRECTION_LABELS,
+    FLAG_HELP,
     FLAG_MEANINGS,
+    SUPPRESSED,
     TILE_UNITS,
     UNIT_LABELS,
     breakdown_value_label,
@@ -47,58 +49,19 @@ from dashboard.formatting import (
     period_label,
     tile_value,
 )
-from pipelines.indicators.engine import MIN_CONTRIBUTORS, MIN_DENOMINATOR, MIN_PEOPLE, Filters
-from pipelines.indicators.registry import INDICATORS, Indicator, get
+from dashboard.pages import PageSpec
+from pipelines.indicators import derived
+from pipelines.indicators.engine import Filters
+from pipelines.indicators.registry import ALL, Indicator, get
+from pipelines.settings import settings
 
-# Breakdowns a page may compare by, in the order offered (provider is the programmes page's business).
-COMPARE_BY = (
-    "country",
-    "region",
-    "provider_type",
-    "field",
-    "eqf_level",
-    "format",
-    "participation_form",
-    "purpose",
-    "sex",
-    "age_band",
-)
+# Breakdowns a page may compare by, in the registry's order: all but the whole view, the year and
+# country x year (the explorer's trends show those) and the provider (the programmes page's business).
+COMPARE_BY = tuple(b for b in ALL if b not in ("overall", "year", "country_year", "provider"))
 PARAM_INDICATOR, PARAM_BY = "ind", "by"
 TILES_PER_ROW = 4
-BASE_NOUNS = {
-    "awards": "awards",
-    "specs": "specifications on offer",
-    "launches": "credentials launched",
-    "learners": "learners",
-    "stackers": "learners with a stackable award",
-    "pairs": "consecutive award pairs",
-    "events": "pathway events",
-    "outcomes": "employment observations",
-}
-# Indicators whose denominator is a multiple of their base's records (TRA-2: nine elements per spec).
-DENOMINATOR_PER_RECORD = {"TRA-2": 9}
-COVERAGE_ID = "OUT-5"
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """What makes one dimension page: its indicators, which are tiles, which one the explorer opens on."""
-
-    dimension: str
-    title: str
-    tiles: tuple[str, ...]
-    default: str
-    intro: str = ""
-    coverage_beside: bool = False  # show OUT-5 (outcome coverage) beside every figure
-    explorer_ids: tuple[str, ...] = ()  # the explorer's choices; default: every indicator of the dimension
-
-    @property
-    def indicators(self) -> tuple[str, ...]:
-        return tuple(i.id for i in INDICATORS if i.dimension == self.dimension)
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        return self.explorer_ids or self.indicators
+CSV_HELP = "Exactly the rows of this chart, with flags, the filters, the build and a citation"
+COVERAGE_ID = derived.OUTCOME_COVERAGE
 
 
 @dataclass
@@ -186,63 +149,44 @@ def shown(ind: Indicator, row: Mapping | None) -> str:
 def change_on_last_year(
     ind: Indicator, years: pl.DataFrame, growth: pl.DataFrame | None = None
 ) -> tuple[str | None, str]:
-    """The change from the year before to the latest year of the view with a value: (delta, note).
+    """The change on the last year of the view (`derived.change_on_last_year`) in words: (delta, note).
 
-    Counts change in percent, shares in percentage points. For awards (ADO-1) the change is ADO-2, which
-    counts the year before even when the period starts after it. Without a delta the note says why.
+    Counts change in percent, shares in percentage points; a count with a growth indicator (ADO-1)
+    shows that indicator (ADO-2). Without a delta the note says why.
     """
-    if ind.id == "ADO-1" and growth is not None:
-        if growth.is_empty():
+    change = derived.change_on_last_year(ind, years, growth)
+    year = change.year
+    if change.growth is not None:
+        if year is None:
             return None, "change n/a"
-        last = growth.sort("breakdown_value").row(-1, named=True)
-        delta = format_growth(last["value"], last["breakdown_value"])
+        delta = format_growth(change.value, year)
         if delta is None:
-            why = "suppressed (c)" if last["flag"] == "c" else "n/a"
-            return None, f"change in {last['breakdown_value']}: {why}"
-        return delta, f"change vs {int(last['breakdown_value']) - 1}"
-    rows = [r for r in years.sort("breakdown_value").iter_rows(named=True) if r["indicator_id"] == ind.id]
-    rows = [r for r in rows if r["flag"] != "z"]
-    if not rows:
-        return None, "change n/a: no year with data"
-    last = rows[-1]
-    year = int(last["breakdown_value"])
-    if last["flag"] == "c":
-        return None, f"change n/a: {year} suppressed (c)"
-    before = next((r for r in rows if int(r["breakdown_value"]) == year - 1), None)
-    if before is None:
-        return None, f"change n/a: no {year - 1} in the view"
-    if before["flag"] == "c":
-        return None, f"change n/a: {year - 1} suppressed (c)"
-    if before["value"] is None or last["value"] is None:
-        return None, "change n/a"
-    if ind.unit == "count":
-        change = (last["value"] - before["value"]) / before["value"] * 100 if before["value"] else None
-    else:
-        change = last["value"] - before["value"]
-    return format_delta(change, ind.unit, year), f"change vs {year - 1}"
+            why = SUPPRESSED if change.why == "suppressed" else "n/a"
+            return None, f"change in {year}: {why}"
+        return delta, f"change vs {year - 1}"
+    notes = {
+        "no_data": "change n/a: no year with data",
+        "suppressed": f"change n/a: {year} suppressed (c)",
+        "no_previous": f"change n/a: no {(year or 0) - 1} in the view",
+        "previous_suppressed": f"change n/a: {(year or 0) - 1} suppressed (c)",
+        "not_available": "change n/a",
+    }
+    if change.why:
+        return None, notes[change.why]
+    return format_delta(change.value, ind.unit, year), f"change vs {year - 1}"
 
 
 def target_progress(ind: Indicator, years: pl.DataFrame, target: Mapping | None) -> dict | None:
     """Progress to a policy target from the latest year of the view with a value (as the build does)."""
     if not target:
         return None
-    rows = years.filter((pl.col("indicator_id") == ind.id) & pl.col("value").is_not_null())
-    if rows.is_empty():
-        return {"target": target, "latest": None, "year": None, "progress": None, "met": None}
-    last = rows.sort("breakdown_value").row(-1, named=True)
-    value, goal = last["value"], target["target_value"]
-    if ind.direction == "down":
-        progress = goal / value * 100 if value else None
-        met = value <= goal
-    else:
-        progress = value / goal * 100 if goal else None
-        met = value >= goal
+    progress = derived.target_progress(ind, years, target["target_value"])
     return {
         "target": target,
-        "latest": value,
-        "year": int(last["breakdown_value"]),
-        "progress": progress,
-        "met": met,
+        "latest": progress.latest_value,
+        "year": progress.latest_year,
+        "progress": progress.progress_pct,
+        "met": progress.met,
     }
 
 
@@ -258,38 +202,35 @@ def target_text(ind: Indicator, progress: dict) -> str:
 
 
 def coverage(ind: Indicator, row: Mapping | None, bases: Mapping[str, int], out5: Mapping | None) -> str:
-    """Share of the records in view the figure could be computed on, in words."""
-    if ind.base == "outcomes" or ind.dimension == "outcomes":
-        if ind.id == COVERAGE_ID:
-            return "this indicator is the outcome coverage"
-        value = shown(get(COVERAGE_ID), out5)
-        return f"{value} of learners awarded have an employment observation (OUT-5)"
-    if ind.kind in ("count", "sum"):
-        return f"every one of the {BASE_NOUNS[ind.base]} in view counts"
-    if ind.kind not in ("share", "quantile"):
-        return "not applicable (a ratio or a difference between groups)"
-    total = bases.get(ind.base)
-    if row is None or row["flag"] == "c" or row["denominator"] is None:
-        return "n/a: the figure is suppressed or not available" if row else "n/a"
-    if total is None or 0 < total < MIN_DENOMINATOR:
-        return "suppressed (c): too few records in view"
-    if not total:
-        return "n/a: no records in view"
-    counted = min(row["denominator"] / DENOMINATOR_PER_RECORD.get(ind.id, 1), total)  # both perturbed
-    return (
-        f"{counted / total * 100:.1f} % of the {BASE_NOUNS[ind.base]} in view ({counted:,.0f} of {total:,})"
-    )
+    """Share of the records in view the figure could be computed on (`derived.coverage`), in words."""
+    found = derived.coverage(ind, row, bases.get(ind.base))
+    noun = derived.base_noun(ind)
+    texts = {
+        "coverage": "this indicator is the outcome coverage",
+        "outcomes": f"{shown(get(COVERAGE_ID), out5)} of learners awarded have an employment "
+        f"observation ({COVERAGE_ID})",
+        "all": f"every one of the {noun} in view counts",
+        "not_applicable": "not applicable (a ratio or a difference between groups)",
+        "no_figure": "n/a",
+        "hidden": "n/a: the figure is suppressed or not available",
+        "suppressed": "suppressed (c): too few records in view",
+        "no_records": "n/a: no records in view",
+    }
+    if found.status != "share":
+        return texts[found.status]
+    return f"{found.share:.1f} % of the {noun} in view ({found.counted:,.0f} of {found.total:,})"
 
 
 def disclosure_rule(ind: Indicator) -> str:
+    rules = settings().disclosure
     if ind.people or ind.kind == "per_capita":
-        return f"a count of people, suppressed below {MIN_PEOPLE}"
+        return f"a count of people, suppressed below {rules.min_people}"
     if ind.kind == "quantile":
-        return f"suppressed with fewer than {MIN_CONTRIBUTORS} contributors"
+        return f"suppressed with fewer than {rules.min_contributors} contributors"
     if ind.kind == "gap":
-        return f"suppressed when either group has fewer than {MIN_DENOMINATOR} records"
+        return f"suppressed when either group has fewer than {rules.min_denominator} records"
     if ind.denominator_sql is not None or ind.kind == "growth":
-        return f"suppressed when the denominator is below {MIN_DENOMINATOR}"
+        return f"suppressed when the denominator is below {rules.min_denominator}"
     return "a count of records (not of people): perturbed like every published count"
 
 
@@ -346,7 +287,8 @@ def figures(view: View, ids: Iterable[str]) -> Figures:
     overall_ids = (*ids, COVERAGE_ID) if needs_out5 and COVERAGE_ID not in ids else ids
     overall = view.indicators(overall_ids, "overall")
     years = view.indicators(ids, "year")
-    growth = view.indicators(("ADO-2",), "year") if "ADO-1" in ids else None
+    rates = derived.growth_ids(ids)
+    growth = view.indicators(rates, "year") if rates else None
     bases = tuple(sorted({i.base for i in inds if i.kind in ("share", "quantile")}))
     return Figures(
         overall=overall,
@@ -453,49 +395,6 @@ def for_chart(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.rename({"value_shown": "value_text"})
 
 
-def downloads(
-    chart: alt.TopLevelMixin,
-    rows: pl.DataFrame,
-    title: str,
-    inds: Iterable[Indicator],
-    view: View,
-    key: str,
-    notes: Iterable[str] = (),
-) -> None:
-    """CSV (the rows shown, with a metadata header), PNG and SVG of one chart."""
-    meta = exports.metadata(title, inds, view.describe, view.query, view.build, view.page, notes)
-    name = f"mco_{exports.slug(title)}"
-    row = st.container(horizontal=True, gap="small")
-    row.download_button(
-        "Data (CSV)",
-        data=exports.csv_bytes(rows, meta),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_{key}",
-        on_click="ignore",
-        help="Exactly the rows of this chart, with flags, the filters, the build and a citation",
-    )
-    row.download_button(
-        "PNG",
-        data=lambda: exports.png_bytes(chart),
-        file_name=f"{name}.png",
-        mime="image/png",
-        icon=":material/image:",
-        key=f"png_{key}",
-        on_click="ignore",
-    )
-    row.download_button(
-        "SVG",
-        data=lambda: exports.svg_bytes(chart),
-        file_name=f"{name}.svg",
-        mime="image/svg+xml",
-        icon=":material/image:",
-        key=f"svg_{key}",
-        on_click="ignore",
-    )
-
-
 def chart_with_downloads(
     chart: alt.TopLevelMixin,
     rows: pl.DataFrame,
@@ -508,14 +407,32 @@ def chart_with_downloads(
     stretch: bool = True,
     drawn: pl.DataFrame | None = None,
 ) -> None:
-    """A chart, what it cannot draw and why, and its downloads. `drawn`: the rows the marks show, when
-    the download holds more (e.g. the growth that only a tooltip shows)."""
-    inds = list(inds)
+    """A chart, what it cannot draw and why, and its downloads: CSV (the rows shown, with a metadata
+    header), PNG and SVG. `drawn`: the rows the marks show, when the download holds more (e.g. the
+    growth that only a tooltip shows)."""
     st.altair_chart(chart, width="stretch" if stretch else "content", key=f"chart_{key}")
     text = " ".join(t for t in (caption, flagged_text(rows if drawn is None else drawn)) if t)
     if text:
         st.caption(text)
-    downloads(chart, rows, title, inds, view, key, notes)
+    meta = exports.metadata(title, list(inds), view.describe, view.query, view.build, view.page, notes)
+    name = f"mco_{exports.slug(title)}"
+    files = (  # label, extension, data, MIME type, icon
+        ("Data (CSV)", "csv", exports.csv_bytes(rows, meta), "text/csv", ":material/download:"),
+        ("PNG", "png", lambda: exports.png_bytes(chart), "image/png", ":material/image:"),
+        ("SVG", "svg", lambda: exports.svg_bytes(chart), "image/svg+xml", ":material/image:"),
+    )
+    row = st.container(horizontal=True, gap="small")
+    for label, ext, content, mime, icon in files:
+        row.download_button(
+            label,
+            data=content,
+            file_name=f"{name}.{ext}",
+            mime=mime,
+            icon=icon,
+            key=f"{ext}_{key}",
+            on_click="ignore",
+            help=CSV_HELP if ext == "csv" else None,
+        )
 
 
 def flagged_text(rows: pl.DataFrame, limit: int = 8) -> str:
@@ -639,14 +556,18 @@ def explorer(view: View, spec: PageSpec, figs: Figures) -> None:
         _country_trends_section(view, ind, coverage_rows, notes)
 
 
-def _with_coverage(rows: pl.DataFrame, view: View, by: str) -> pl.DataFrame:
-    """OUT-5 for the same cells beside each row (the outcomes page shows coverage beside every figure)."""
-    out5 = view.indicators((COVERAGE_ID,), by).select(
+def coverage_cells(view: View, by: str) -> pl.DataFrame:
+    """OUT-5 (outcome coverage) by `by`: breakdown_value, coverage_out5 and coverage_out5_flag."""
+    return view.indicators((COVERAGE_ID,), by).select(
         "breakdown_value",
         pl.col("value").alias("coverage_out5"),
         pl.col("flag").alias("coverage_out5_flag"),
     )
-    joined = rows.join(out5, on="breakdown_value", how="left")
+
+
+def _with_coverage(rows: pl.DataFrame, view: View, by: str) -> pl.DataFrame:
+    """OUT-5 for the same cells beside each row (the outcomes page shows coverage beside every figure)."""
+    joined = rows.join(coverage_cells(view, by), on="breakdown_value", how="left")
     text = [
         format_value(v, "%", f) if (v is not None or f) else "n/a"
         for v, f in zip(joined["coverage_out5"], joined["coverage_out5_flag"], strict=True)
@@ -706,13 +627,16 @@ def _country_trends_section(view: View, ind: Indicator, coverage_rows: bool, not
 
 def series_trend(
     view: View,
-    series: Mapping[str, str],
+    series: Mapping[str, str] | tuple[str, ...],
     title: str,
     key: str,
     caption: str = "",
     bars: bool = False,
 ) -> None:
-    """Several indicators of one unit per year, one colour each (e.g. the three stack types)."""
+    """Several indicators of one unit per year, one colour each (e.g. the three stack types), named as
+    `series` maps them or, for a tuple of ids, by their series labels in the registry."""
+    if not isinstance(series, Mapping):
+        series = {i: get(i).label for i in series}
     ids = tuple(series)
     inds = [get(i) for i in ids]
     rows = shown_rows(view.indicators(ids, "year"), "year", view, series=series)
@@ -762,7 +686,7 @@ def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -
         schema_overrides={"value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64},
         infer_schema_length=None,
     )
-    st.dataframe(
+    widgets.table(
         table.select(
             pl.col("indicator_id").alias("ID"),
             pl.col("indicator").alias("Indicator"),
@@ -774,34 +698,27 @@ def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -
             pl.col("note").alias("Note"),
             pl.col("coverage").str.split(" (").list.first().alias("Coverage"),
         ),
-        hide_index=True,
-        width="stretch",
-        height="content",
-        placeholder="",
-        column_config={
-            "ID": st.column_config.TextColumn(width=62),
-            "Indicator": st.column_config.TextColumn(width=240),
-            "Value": st.column_config.TextColumn(width=100, alignment="right"),
-            "Change on last year": st.column_config.TextColumn(width=140),
-            "Numerator": st.column_config.NumberColumn(width=88, format="localized"),
-            "Denominator": st.column_config.NumberColumn(width=95, format="localized"),
-            "Flag": st.column_config.TextColumn(width=42, help="c = suppressed, z = not applicable"),
-            "Note": st.column_config.TextColumn(width=160, help="Why a value is not shown"),
-            "Coverage": st.column_config.TextColumn(
-                width=230, help="Share of the records in view the figure could be computed on"
+        {
+            "ID": widgets.text(62),
+            "Indicator": widgets.text(240),
+            "Value": widgets.text(100, alignment="right"),
+            "Change on last year": widgets.text(140),
+            "Numerator": widgets.count(88),
+            "Denominator": widgets.count(95),
+            "Flag": widgets.text(42, help=FLAG_HELP),
+            "Note": widgets.text(160, help="Why a value is not shown"),
+            "Coverage": widgets.text(
+                230, help="Share of the records in view the figure could be computed on"
             ),
         },
     )
     title = f"{DIMENSION_LABELS.get(key, key.title())} indicators"
     meta = exports.metadata(title, [get(i) for i in ids], view.describe, view.query, view.build, view.page)
-    st.download_button(
+    widgets.csv_button(
         "Download this table (CSV with definitions, flags and metadata)",
-        data=exports.csv_bytes(table, meta),
-        file_name=f"mco_{exports.slug(title)}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_table_{key}",
-        on_click="ignore",
+        exports.csv_bytes(table, meta),
+        f"mco_{exports.slug(title)}.csv",
+        f"csv_table_{key}",
     )
 
 

@@ -21,19 +21,13 @@ import polars as pl
 from dashboard.formatting import FLAG_MEANINGS, UNIT_LABELS
 from pipelines.indicators.registry import Indicator
 from pipelines.publish.csv_safe import neutralise
-
-PUBLISHER = "Microcredential Observatory"
-LICENCE = "CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/)"
+from pipelines.settings import settings
 
 
 def publication() -> tuple[str, str]:
-    """Publisher and licence: the data releases' settings (config `[release]`) when present."""
-    try:
-        from pipelines.publish.release import release_settings
-    except ImportError:
-        return PUBLISHER, LICENCE
-    settings = release_settings()
-    return settings.publisher, f"{settings.licence} ({settings.licence_url})"
+    """Publisher and licence: the data releases' settings (config `[release]`)."""
+    release = settings().release
+    return release.publisher, f"{release.licence} ({release.licence_url})"
 
 
 EXPORT_WIDTH = 760  # px: charts are drawn at this width for a picture (the page lets them stretch)

@@ -400,52 +400,38 @@ def sidebar_filters(options: Options) -> FilterState:
         else:
             year_from = year_to = options.first_year
             st.caption(f"Period: {period_label(year_from, year_to)} (the only year with data)")
-        common = {"select_all": False, "on_change": _remember}  # an empty selection already means all
-        countries = st.multiselect(
-            "Country of the awarding body",
-            options.countries,
-            key=KEY_COUNTRIES,
-            format_func=country_label,
-            placeholder="All countries",
-            args=(KEY_COUNTRIES,),
-            **common,
+        lists = (  # key, label, choices, how a choice reads, what no choice means
+            (
+                KEY_COUNTRIES,
+                "Country of the awarding body",
+                options.countries,
+                country_label,
+                "All countries",
+            ),
+            (
+                KEY_REGIONS,
+                "Region of the awarding body (NUTS 2)",
+                options.regions,
+                options.region_label,
+                "All regions",
+            ),
+            (KEY_PTYPES, "Provider type", options.provider_types, provider_type_label, "All provider types"),
+            (KEY_FIELDS, "Field of education (ISCED-F)", options.fields, field_label, "All fields"),
+            (KEY_EQF, "EQF level", options.eqf_levels, eqf_label, "All levels"),
         )
-        regions = st.multiselect(
-            "Region of the awarding body (NUTS 2)",
-            options.regions,
-            key=KEY_REGIONS,
-            format_func=options.region_label,
-            placeholder="All regions",
-            args=(KEY_REGIONS,),
-            **common,
-        )
-        types = st.multiselect(
-            "Provider type",
-            options.provider_types,
-            key=KEY_PTYPES,
-            format_func=provider_type_label,
-            placeholder="All provider types",
-            args=(KEY_PTYPES,),
-            **common,
-        )
-        fields = st.multiselect(
-            "Field of education (ISCED-F)",
-            options.fields,
-            key=KEY_FIELDS,
-            format_func=field_label,
-            placeholder="All fields",
-            args=(KEY_FIELDS,),
-            **common,
-        )
-        levels = st.multiselect(
-            "EQF level",
-            options.eqf_levels,
-            key=KEY_EQF,
-            format_func=eqf_label,
-            placeholder="All levels",
-            args=(KEY_EQF,),
-            **common,
-        )
+        chosen = {
+            key: st.multiselect(
+                label,
+                choices,
+                key=key,
+                format_func=shows,
+                placeholder=none,
+                args=(key,),
+                select_all=False,  # an empty selection already means all
+                on_change=_remember,
+            )
+            for key, label, choices, shows, none in lists
+        }
         st.button("Reset filters", on_click=_reset, args=(options,), width="stretch")
 
     for notice in st.session_state.get(KEY_NOTICES, []):
@@ -454,11 +440,11 @@ def sidebar_filters(options: Options) -> FilterState:
     state = FilterState(
         year_from,
         year_to,
-        tuple(c for c in options.countries if c in countries),
-        tuple(t for t in options.provider_types if t in types),
-        tuple(r for r in options.regions if r in regions),
-        tuple(f for f in options.fields if f in fields),
-        tuple(e for e in options.eqf_levels if e in levels),
+        tuple(c for c in options.countries if c in chosen[KEY_COUNTRIES]),
+        tuple(t for t in options.provider_types if t in chosen[KEY_PTYPES]),
+        tuple(r for r in options.regions if r in chosen[KEY_REGIONS]),
+        tuple(f for f in options.fields if f in chosen[KEY_FIELDS]),
+        tuple(e for e in options.eqf_levels if e in chosen[KEY_EQF]),
     )
     sync_query(to_query(state, options), PARAMS)
     return state

@@ -6,16 +6,20 @@ Pure functions (no Streamlit), so the wording of flags and units is unit-testabl
 from __future__ import annotations
 
 from pipelines.codes import FIELD_NAMES
+from pipelines.disclosure import FLAG_LEGEND, NOT_APPLICABLE_TEXT, SUPPRESSED_TEXT, flag_text
 from pipelines.indicators.registry import BY_ID, DIMENSION_NAMES
-from pipelines.publish.settings import disclosure
+from pipelines.settings import settings
 
-SUPPRESSED = "suppressed (c)"
-NOT_APPLICABLE = "n/a"
+SUPPRESSED = SUPPRESSED_TEXT
+NOT_APPLICABLE = NOT_APPLICABLE_TEXT
+FLAG_HELP = FLAG_LEGEND  # the short legend beside a table's flag column
 
+# The flags figures carry, as the pages and chart downloads word them (pipelines/disclosure.py).
 FLAG_MEANINGS = {
-    "c": "confidential: suppressed by disclosure control",
-    "z": "not applicable (no denominator, or not defined for this view)",
+    "c": flag_text("c"),
+    "z": flag_text("z", "no denominator, or not defined for this view"),
 }
+CHART_NOTES = {"c": SUPPRESSED, "z": f"{NOT_APPLICABLE} (z)"}  # how a chart labels a cell without a value
 SECONDARY_REASON = (
     "secondary suppression: hidden so that another suppressed cell cannot be recovered by subtraction"
 )
@@ -74,6 +78,14 @@ CODE_LABELS = {
     "participation_form": {"online": "Online", "onsite": "Onsite", "blended": "Blended"},
     "purpose": {"new_learning": "New learning", "prior_learning": "Prior learning (VPL)"},
     "sex": {"F": "Women", "M": "Men", "X": "Other / not stated"},
+    "vpl_outcome": {
+        "exemption": "Exemption from part of a programme",
+        "access": "Access to a programme",
+        "shortened_duration": "Shorter study duration",
+        "partial_qualification": "Partial qualification",
+        "full_qualification": "Full qualification",
+        "visibility": "Visibility of skills only",
+    },
 }
 
 DIMENSION_LABELS = DIMENSION_NAMES  # one naming of the dimensions, from the registry
@@ -190,7 +202,7 @@ def flag_reason(indicator_id: str | None, flag: str | None, suppression: str | N
         return ""
     if suppression == "secondary":
         return SECONDARY_REASON
-    rules = disclosure()
+    rules = settings().disclosure
     ind = BY_ID.get(indicator_id or "")
     if ind is None:
         return f"suppressed: fewer than {rules.min_denominator} records behind the share"

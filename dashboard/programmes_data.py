@@ -10,13 +10,13 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard import connection
+from dashboard import connection, data
 from dashboard.data import Warehouse
 from pipelines.programmes import charts
 from pipelines.programmes.compare import funnel, programme_metrics
 from pipelines.programmes.present import programme_label
 from pipelines.programmes.report import InstitutionReport, institution_report
-from pipelines.publish.settings import disclosure
+from pipelines.settings import settings
 
 MART = "mart_programme"
 
@@ -83,6 +83,25 @@ def providers(wh: Warehouse) -> pl.DataFrame:
     )
 
 
+def institution(wh: Warehouse, provider_id: str) -> dict:
+    """One institution's headline: its programmes (largest first, by awards), their count, the ISCED-F
+    fields they cover, how many have a peer group (field and EQF level both known), and its awards as
+    the cube publishes them (ADO-1 by provider; None when suppressed), never a sum of programmes."""
+    own = programmes(wh).filter(pl.col("provider_id") == provider_id)
+    own = own.sort(["awards", "credential_id"], descending=[True, False])
+    published_awards = data.indicators(wh, ("ADO-1",), "provider", data.NO_FILTERS)
+    awards = published_awards.filter(pl.col("breakdown_value") == provider_id)["value"].to_list()
+    return {
+        "programmes": own,
+        "count": own.height,
+        "fields": sorted({f for f in own["isced_f_broad"].to_list() if f is not None}),
+        "with_peers": own.filter(
+            pl.col("isced_f_broad").is_not_null() & pl.col("eqf_level").is_not_null()
+        ).height,
+        "awards": awards[0] if awards else None,
+    }
+
+
 def report(wh: Warehouse, provider_id: str, build: dict[str, str]) -> InstitutionReport:
     return institution_report(programmes(wh), provider_id, published=published(wh), build=build)
 
@@ -109,7 +128,7 @@ def peer_spec(wh: Warehouse, credential_id: str) -> dict:
 @st.cache_data(max_entries=512, show_spinner=False)
 def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
-    return charts.funnel_chart(funnel(rows, disclosure()), title).to_dict()
+    return charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict()
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -8,22 +8,20 @@ is served only when the release's SHA256SUMS lists it, so no path from a request
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
-from pipelines.publish.release import CHECKSUMS, DEFAULT_RELEASES
+from pipelines.publish.release import CHECKSUMS
+from pipelines.settings import settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ENV_RELEASES = "MCO_RELEASES"
+ENV_RELEASES = "MCO_RELEASES"  # read by pipelines.settings
 
 
 def releases_dir() -> Path:
     """`MCO_RELEASES` if set, else data/releases under the repo root (where `mco export` writes)."""
-    env = os.environ.get(ENV_RELEASES, "").strip()
-    return Path(env).expanduser().resolve() if env else REPO_ROOT / DEFAULT_RELEASES
+    return settings().releases
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ succeeded, so a failed or interrupted build never damages the last good warehous
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -21,40 +20,21 @@ import polars as pl
 
 from pipelines import cellkey, pseudonymise
 from pipelines.buildguard import SignalGuard, build_lock, building_prefix, remove_stale
-from pipelines.config import REQUIRED_TABLES, max_quarantine_share_setting
-from pipelines.errors import BuildFailed
+from pipelines.errors import BuildFailed, ObservatoryError
+from pipelines.impact.tables import build_tables
 from pipelines.indicators.engine import BREAKDOWNS, compute, published, raw
 from pipelines.indicators.registry import BY_ID, INDICATORS
-from pipelines.intake import file_report, load_deliveries
-from pipelines.publish.settings import targets
-from pipelines.quality.staging import QUARANTINE_DDL, record_violations
-from pipelines.sources.discover import DeliveryFile, discover
+from pipelines.indicators.targets import assess_targets
+from pipelines.settings import REQUIRED_TABLES, Target, settings
+from pipelines.sources.discover import DeliveryFile, discover, read_cutoff
+from pipelines.sql.models import Model, ModelError, sql_build_order
+from pipelines.staging.intake import file_report, load_deliveries
+from pipelines.staging.stage import QUARANTINE_DDL, record_violations
 from pipelines.warehouse import rows, scalar
 
-SQL = Path(__file__).parent / "sql"
-CURATED = (
-    "dim_region",
-    "dim_provider",
-    "dim_qualification",
-    "dim_credential",
-    "dim_learner",
-    "fct_award",
-    "fct_pathway_event",
-    "fct_verification",
-    "fct_employment_outcome",
-)
-MARTS = (
-    "mart_award",
-    "mart_award_annex",
-    "mart_credential_year",
-    "mart_credential_launch",
-    "mart_learner_cohort",
-    "mart_stackable_cohort",
-    "mart_award_pair",
-    "mart_pathway_event",
-    "mart_outcome",
-    "mart_programme",
-)
+# The curated tables and marts: one pipelines/sql/<layer>/<table>.sql each, built in the order
+# pipelines.sql.models.sql_build_order derives from the tables each SQL file reads.
+BUILD_STEPS = {"curated": "curated tables", "marts": "marts"}
 REFERENCE = Path(__file__).parent / "indicators" / "reference"
 AGE_BAND = """
 create or replace temp macro age_band(age) as case
@@ -87,17 +67,6 @@ class BuildResult:
     @property
     def files_rejected(self) -> int:
         return int((self.report["status"] == "rejected").sum())
-
-
-def read_cutoff(raw: Path) -> date | None:
-    """The data cut-off a delivery declares in manifest.json, if any."""
-    manifest = raw / "manifest.json"
-    if not manifest.exists():
-        return None
-    try:
-        return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_cutoff"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BuildFailed(f"manifest.json has no valid data_cutoff date ({exc})", manifest) from None
 
 
 def _digest(files: list[DeliveryFile], cutoff: date, key_fingerprint: str) -> str:
@@ -160,7 +129,7 @@ def build(
     `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
     fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
     """
-    share = max_quarantine_share if max_quarantine_share is not None else max_quarantine_share_setting()
+    share = max_quarantine_share if max_quarantine_share is not None else settings().max_quarantine_share
     started = time.perf_counter()
     step = on_step or (lambda _msg: None)
     raw, warehouse = Path(raw), Path(warehouse)
@@ -262,14 +231,11 @@ def _fill(
     step("consistency checks")
     if record_violations(con):
         raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
-    step("curated tables")
-    for name in CURATED:
-        _run_sql(con, "curated", name)
-    step("marts")
-    for name in MARTS:
-        _run_sql(con, "marts", name)
+    _run_models(con, step)
     step("indicator cube")
     _cube(con)
+    step("impact estimates")
+    build_tables(con, settings().disclosure.min_denominator)
     return report
 
 
@@ -383,13 +349,26 @@ def _history(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
         con.execute("detach prev")
 
 
-def _run_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
-    sql = (SQL / layer / f"{name}.sql").read_text(encoding="utf-8")
+def _run_models(con: duckdb.DuckDBPyConnection, step) -> None:
+    """Every curated table, then every mart, each after the tables its SQL reads."""
     try:
-        con.execute(f"create or replace table {name} as {sql}")
+        order = sql_build_order()
+    except ModelError as exc:
+        raise BuildFailed(f"the build order cannot be derived: {exc.message}", exc.path) from None
+    layer = None
+    for model in order:
+        if model.layer != layer:
+            layer = model.layer
+            step(BUILD_STEPS.get(layer, layer))
+        _run_sql(con, model)
+
+
+def _run_sql(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    try:
+        con.execute(f"create or replace table {model.name} as {model.sql}")
     except duckdb.Error as exc:
-        message = f"building {name} failed: {str(exc).splitlines()[0]}"
-        raise BuildFailed(message, SQL / layer / f"{name}.sql") from None
+        message = f"building {model.name} failed: {str(exc).splitlines()[0]}"
+        raise BuildFailed(message, model.sql_path) from None
 
 
 def _cube(con: duckdb.DuckDBPyConnection) -> None:
@@ -430,47 +409,20 @@ def _cube(con: duckdb.DuckDBPyConnection) -> None:
     _targets(con, public)
 
 
+def _configured_targets() -> tuple[Target, ...]:
+    """The settings' policy targets, each naming an indicator of the registry."""
+    found = settings()
+    for t in found.targets:
+        if t.indicator not in BY_ID:
+            raise ObservatoryError(f"target for unknown indicator {t.indicator!r}", found.config_file)
+    return found.targets
+
+
 def _targets(con: duckdb.DuckDBPyConnection, public: pl.DataFrame) -> None:
-    """Progress towards each configured policy target, from the latest published year."""
-    yearly = public.filter((pl.col("breakdown") == "year") & pl.col("value").is_not_null())
-    rows_out = []
-    for t in targets():
-        ind = BY_ID[t.indicator]
-        latest = yearly.filter(pl.col("indicator_id") == t.indicator).sort("breakdown_value").tail(1)
-        value = latest["value"][0] if latest.height else None
-        year = int(latest["breakdown_value"][0]) if latest.height else None
-        progress = None
-        if value is not None and t.value:
-            progress = (
-                value / t.value * 100 if ind.direction != "down" else t.value / value * 100 if value else None
-            )
-        rows_out.append(
-            {
-                "indicator_id": t.indicator,
-                "target_value": t.value,
-                "target_year": t.year,
-                "latest_year": year,
-                "latest_value": value,
-                "progress_pct": progress,
-                "met": None
-                if value is None
-                else (value >= t.value if ind.direction != "down" else value <= t.value),
-                "source": t.source,
-            }
-        )
-    frame = pl.DataFrame(
-        rows_out,
-        schema={
-            "indicator_id": pl.String,
-            "target_value": pl.Float64,
-            "target_year": pl.Int64,
-            "latest_year": pl.Int64,
-            "latest_value": pl.Float64,
-            "progress_pct": pl.Float64,
-            "met": pl.Boolean,
-            "source": pl.String,
-        },
-    )
+    """Each configured policy target as a trajectory from the published complete years, with its verdict."""
+    cutoff = scalar(con, "select getvariable('cutoff')")
+    yearly = public.filter(pl.col("breakdown") == "year")
+    frame = assess_targets(BY_ID, yearly, cutoff, _configured_targets())
     con.register("targets_frame", frame)
     con.execute("create or replace table indicator_targets as select * from targets_frame")
     con.unregister("targets_frame")
@@ -478,7 +430,7 @@ def _targets(con: duckdb.DuckDBPyConnection, public: pl.DataFrame) -> None:
 
 def _quality_gate(con: duckdb.DuckDBPyConnection, cutoff: date, build_id: str, docs_dir: Path) -> Path | None:
     """Validate staging and curated tables with the Great Expectations suites; a failure is critical."""
-    from pipelines.quality.gate import run_gate
+    from pipelines.quality.gate import run_gate  # imported on use: Great Expectations takes seconds to load
 
     result = run_gate(con, cutoff, build_id, docs_dir)
     con.register("gate_frame", result.results)

@@ -8,22 +8,20 @@ cell key) to a small noise. The same set of records always gets the same publish
 was asked for, while the difference of two published cells carries the noise of both, so it no longer
 tells how many people the difference holds.
 
-Parameters (published in docs/METHODOLOGY.md; the record keys are not): record keys are the low 40 bits
-of MD5 over the keyed learner hash and the record id, so nobody without the pseudonymisation key can
-compute them; the noise of a count n is uniform on the integers [-D(n), D(n)] with
-D(n) = max(MIN_BOUND, floor(sqrt(n) / 2)) (about ±0.5 % at n = 10,000), chosen by the cell key; zero
-stays zero and a count at or above a threshold is never pushed below it. Rates are computed from the
-perturbed counts. This module is pure: polars expressions and SQL snippets, no I/O.
+Parameters (set in pipelines/disclosure.py, published in docs/METHODOLOGY.md; the record keys are not):
+record keys are the low 40 bits of MD5 over the keyed learner hash and the record id, so nobody without
+the pseudonymisation key can compute them; the noise of a count n is uniform on the integers
+[-D(n), D(n)] with D(n) = max(MIN_BOUND, floor(sqrt(n) / 2)) (about ±0.5 % at n = 10,000), chosen by the
+cell key; zero stays zero and a count at or above a threshold is never pushed below it. Rates are computed
+from the perturbed counts. This module is pure: polars expressions and SQL snippets, no I/O.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-MODULUS = 4096  # cell keys are sums of record keys modulo this
-MIN_BOUND = 2  # the smallest noise bound: every count of one or more moves by up to ±2
-MIX_KEY, MIX_COUNT, MIX_OFFSET = 2654435761, 40503, 1013  # spread (cell key, count) over the modulus
-RECORD_KEY_BITS = 1 << 40
+# The published parameters live with the rest of disclosure control.
+from pipelines.disclosure import MIN_BOUND, MIX_COUNT, MIX_KEY, MIX_OFFSET, MODULUS, RECORD_KEY_BITS
 
 # SQL: a record's key (the build registers it as a temporary macro; marts store the result as columns)
 RECORD_KEY_MACRO = (

@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.config import DEFAULT_RAW, DEFAULT_WAREHOUSE
+from pipelines.buildguard import BuildInterrupted
 from pipelines.errors import ObservatoryError
+from pipelines.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE
 
 app = typer.Typer(
     help="Microcredential Observatory: load micro-credential data, check it, and report whether "
@@ -61,6 +62,7 @@ def generate(
     force: Annotated[bool, typer.Option(help="Replace files already in the folder.")] = False,
 ) -> None:
     """Generate the synthetic sample ecosystem (one CSV per record type) with its ground truth."""
+    # imported on use: `mco --help` stays fast
     from pipelines.generate import SCALES
     from pipelines.generate import generate as run_generate
 
@@ -125,6 +127,7 @@ def build(
     ] = None,
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
+    # imported on use: `mco --help` stays fast
     from pipelines.build import build as run_build
 
     cut = _parse_date(cutoff, "--cutoff") if cutoff else None
@@ -184,8 +187,10 @@ def indicators(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
 ) -> None:
     """Print indicator values (suppressed cells flagged c, not-applicable z) from the warehouse."""
+    # imported on use: `mco --help` stays fast
     from pipelines.indicators.engine import BREAKDOWNS, Filters, compute, published
     from pipelines.indicators.registry import BY_ID
+    from pipelines.indicators.targets import stored_targets
     from pipelines.warehouse import connect_readonly
 
     if by not in BREAKDOWNS:
@@ -205,6 +210,7 @@ def indicators(
     con = connect_readonly(warehouse)
     try:
         frame = published(compute(con, indicator or None, by, filters))
+        targets = stored_targets(con)
     finally:
         con.close()
     frame = frame.with_columns(
@@ -221,8 +227,13 @@ def indicators(
         "denominator",
         "flag",
     )
-    if as_json:
-        sys.stdout.write(json.dumps(frame.to_dicts(), indent=1) + "\n")
+    if as_json:  # each row of an indicator with a policy target carries it (all countries, as released)
+        found = {t["indicator_id"]: t for t in targets.to_dicts()}
+        dicts = frame.to_dicts()
+        rows_out = [
+            r | ({"target": found[r["indicator_id"]]} if r["indicator_id"] in found else {}) for r in dicts
+        ]
+        sys.stdout.write(json.dumps(rows_out, indent=1) + "\n")
         return
     table = Table(title=f"Indicators by {by} ({filters.describe()})")
     for col in ("id", "indicator", by, "value", "numerator", "denominator", "flag"):
@@ -238,6 +249,86 @@ def indicators(
             r["flag"] or "",
         )
     out.print(table)
+    shown = set(frame["indicator_id"])
+    for t in targets.filter(pl.col("indicator_id").is_in(list(shown))).iter_rows(named=True):
+        unit = BY_ID[t["indicator_id"]].unit
+        diff = "pp" if unit == "%" else unit  # a difference of percentages is in percentage points
+        gap = (
+            ""
+            if t["gap"] is None
+            else f", {abs(t['gap']):,.1f} {diff} {'short of' if t['gap'] > 0 else 'beyond'} it"
+        )
+        out.print(
+            f"Target {t['indicator_id']}: {_fmt(t['target_value'], unit)} by {t['target_year']}: "
+            f"{t['verdict'].replace('_', ' ')}{gap} ({t['method']}; all countries)",
+            highlight=False,
+        )
+
+
+@app.command()
+def impact(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    by: Annotated[
+        str | None, typer.Option(help="Breakdown: overall, field, provider_type, eqf_level, country.")
+    ] = None,
+    outcome: Annotated[str | None, typer.Option(help="employment or earnings; default both.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
+) -> None:
+    """Print the counterfactual impact estimates (CEM + difference-in-differences) with 95 % intervals."""
+    # imported on use: `mco --help` stays fast
+    from pipelines.impact.read import BREAKDOWNS, OUTCOME_UNITS, available, payload
+    from pipelines.warehouse import connect_readonly
+
+    if by is not None and by not in BREAKDOWNS:
+        _fail(f"unknown breakdown {by!r}; choose one of {', '.join(BREAKDOWNS)}.")
+    if outcome is not None and outcome not in OUTCOME_UNITS:
+        _fail(f"unknown outcome {outcome!r}; choose one of {', '.join(OUTCOME_UNITS)}.")
+    con = connect_readonly(warehouse)
+    try:
+        if not available(con):
+            _fail("this warehouse has no impact estimates; rebuild it with `mco build`.")
+        data = payload(con, by, outcome)
+    finally:
+        con.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+        return
+    table = Table(title=f"Impact estimates ({data['method']}, version {data['method_version']})")
+    for col in (
+        "outcome",
+        "months",
+        "breakdown",
+        "group",
+        "naive gain",
+        "estimate",
+        "95 % CI",
+        "learners",
+        "flag",
+    ):
+        table.add_column(col)
+
+    def num(v, outcome_name):
+        return "" if v is None else (f"{v:+.3f}" if outcome_name == "employment" else f"{v:+,.0f}")
+
+    for r in data["estimates"]:
+        o = r["outcome"]
+        ci = "" if r["ci_low"] is None else f"[{num(r['ci_low'], o)}, {num(r['ci_high'], o)}]"
+        table.add_row(
+            o,
+            str(r["horizon_months"]),
+            r["breakdown"],
+            r["breakdown_value"],
+            num(r["naive"], o),
+            num(r["estimate"], o),
+            ci,
+            "" if r["treated"] is None else f"{r['treated']:,}",
+            r["flag"] or "",
+        )
+    out.print(table)
+    for o, t in data["pretrend_test"].items():
+        if t["p_value"] is not None:
+            out.print(f"Pre-trend test ({o}): chi2 = {t['chi2']:.2f}, df = {t['df']}, p = {t['p_value']:.3f}")
+    out.print(data["assumptions"])
 
 
 @app.command()
@@ -246,6 +337,7 @@ def quarantine(
     limit: Annotated[int, typer.Option(help="Rows to list per reason.")] = 5,
 ) -> None:
     """Summarise quarantined rows by record type and reason, with examples (file, line, detail)."""
+    # imported on use: `mco --help` stays fast
     from pipelines.warehouse import connect_readonly
 
     con = connect_readonly(warehouse)
@@ -287,6 +379,7 @@ def validate(
     examples: Annotated[int, typer.Option(help="Example rows to show per reason.")] = 5,
 ) -> None:
     """Check a delivery before sending it: the same checks as a build, nothing written. Exit 0 when clean."""
+    # imported on use: `mco --help` stays fast
     from pipelines.quality.validate import validate as run_validate
 
     cut = _parse_date(cutoff, "--cutoff") if cutoff else None
@@ -328,7 +421,8 @@ def expectations(
         "expectations"
     ),
 ) -> None:
-    """Regenerate the Great Expectations suites from the table contracts and curated rules."""
+    """Regenerate the Great Expectations suites from the table contracts and the warehouse tables' YAML."""
+    # imported on use: Great Expectations takes seconds to load
     from pipelines.quality.suites import write_project
 
     written = write_project(root)
@@ -341,12 +435,20 @@ def docs(
         "docs"
     ),
 ) -> None:
-    """Regenerate the documents derived from code: the CSV templates and the methodology."""
+    """Regenerate the documents derived from code: the CSV templates, the warehouse tables and the
+    methodology."""
+    # imported on use: `mco --help` stays fast
     from pipelines.contracts.docs import render as templates
     from pipelines.indicators.methodology import render as methodology
+    from pipelines.sql.docs import render as warehouse_tables
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, render in (("DATA_TEMPLATES.md", templates), ("METHODOLOGY.md", methodology)):
+    documents = (
+        ("DATA_TEMPLATES.md", templates),
+        ("WAREHOUSE.md", warehouse_tables),
+        ("METHODOLOGY.md", methodology),
+    )
+    for name, render in documents:
         target = out_dir / name
         target.write_text(render(), encoding="utf-8")
         out.print(f"Wrote {target}")
@@ -362,6 +464,7 @@ def report(
     pdf: Annotated[bool, typer.Option(help="Also write a PDF (needs the fpdf2 library).")] = True,
 ) -> None:
     """Write the one-page institution report (HTML and PDF) of a provider's programmes against peers."""
+    # imported on use: `mco --help` stays fast
     from pipelines.programmes.report import write_report
     from pipelines.warehouse import connect_readonly
 
@@ -374,6 +477,39 @@ def report(
         out.print(f"Wrote {path}")
     if pdf and len(written) == 1:
         out.print("[yellow]No PDF:[/] install fpdf2 for one; the HTML report prints to PDF from a browser.")
+
+
+@app.command()
+def providers(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
+) -> None:
+    """List the providers with credential programmes: the ids `mco report --provider` takes."""
+    # imported on use: `mco --help` stays fast
+    from pipelines.programmes.report import load_programmes
+    from pipelines.programmes.report import providers as provider_list
+    from pipelines.warehouse import connect_readonly
+
+    con = connect_readonly(warehouse)
+    try:
+        found = provider_list(load_programmes(con))
+    finally:
+        con.close()
+    if as_json:
+        sys.stdout.write(json.dumps(found.to_dicts(), indent=1) + "\n")
+        return
+    table = Table(title=f"Providers with credential programmes ({found.height})")
+    for col in ("id", "name", "type", "country", "programmes"):
+        table.add_column(col, justify="right" if col == "programmes" else "left")
+    for r in found.iter_rows(named=True):
+        table.add_row(
+            r["provider_id"],
+            r["provider_name"],
+            (r["provider_type"] or "").replace("_", " "),
+            r["country_code"] or "",
+            str(r["programmes"]),
+        )
+    out.print(table)
 
 
 @app.command()
@@ -393,6 +529,7 @@ def export(
     ] = Path("data/restricted_releases"),
 ) -> None:
     """Write a versioned, citable data release: Parquet + CSV, dictionary, datapackage.json, checksums."""
+    # imported on use: `mco --help` stays fast
     from pipelines.publish.release import export as run_export
 
     with _progress() as progress:
@@ -412,6 +549,32 @@ def export(
             f"  zip    {r.archive}",
             highlight=False,
         )
+
+
+@app.command()
+def api(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    releases: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of public releases (default MCO_RELEASES or data/releases).", envvar="MCO_RELEASES"
+        ),
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log).")] = True,
+) -> None:
+    """Serve the read-only open-data API (indicators, releases; OpenAPI docs at /docs)."""
+    # imported on use: the web server only for `mco api`
+    import uvicorn
+
+    # imported on use: `mco --help` stays fast
+    from pipelines.api.app import create_app
+
+    out.print(f"Serving the API for {warehouse} on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        create_app(warehouse, releases), host=host, port=port, log_level="info", access_log=access_log
+    )
 
 
 def _status_note(status: str | None) -> str | None:
@@ -461,8 +624,6 @@ def _parse_date(text: str, option: str) -> date:
 
 def main() -> None:
     """Entry point: user errors become one clear sentence, never a traceback."""
-    from pipelines.buildguard import BuildInterrupted
-
     try:
         app()
     except BuildInterrupted as exc:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import key_file
 from pipelines.errors import ObservatoryError
+from pipelines.settings import settings
 
 _BLOCK = 64  # SHA-256 block size in bytes
 _FINGERPRINT_MESSAGE = b"mco key fingerprint"
@@ -36,7 +36,7 @@ def load_key(path: Path | None = None) -> bytes:
         except ValueError:
             raise ObservatoryError("MCO_PSEUDONYM_KEY must be hexadecimal (at least 32 bytes).") from None
     else:
-        path = path or key_file()
+        path = path or settings().key_file
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

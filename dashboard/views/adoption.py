@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.dimension_page import PageSpec, render
+from dashboard.dimension_page import render
+from dashboard.pages import spec
 
-SPEC = PageSpec(
-    dimension="adoption",
-    title="Adoption",
-    tiles=("ADO-1", "ADO-3", "ADO-3b", "ADO-4", "ADO-5", "ADO-6"),
-    default="ADO-1",
-)
+SPEC = spec("adoption")
 
 render(SPEC)

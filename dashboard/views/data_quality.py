@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, widgets
 from pipelines.contracts import contracts
+from pipelines.settings import REPO_ROOT
 
 KEY_TYPE, KEY_REASON, KEY_FILE, KEY_BUILD = "dq_type", "dq_reason", "dq_file", "dq_build"
 ALL_FILES = "(all files)"  # the file selector's first option; no delivery file has this name
@@ -70,22 +71,11 @@ def _as_utc(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     return frame
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+def _share(pct: float | None) -> str:
+    return f"{pct:.1f} %" if pct is not None else "n/a"
 
 
 # --- Headline ---------------------------------------------------------------------------------------
-
-
-def _totals(report: pl.DataFrame) -> dict[str, int]:
-    return {
-        "files": report.height,
-        "rejected_files": int((report["status"] == "rejected").sum()),
-        "rows_in": int(report["rows_in"].sum()),
-        "rows_loaded": int(report["rows_loaded"].sum()),
-        "rows_quarantined": int(report["rows_quarantined"].sum()),
-        "rows_rejected": int(report["rows_rejected"].sum()),
-    }
 
 
 def _previous_build(history: pl.DataFrame | None, build_id: str) -> dict | None:
@@ -107,56 +97,53 @@ def _change(now: int, before: int | None) -> dict:
     return {"delta": f"{diff:+,} on the previous build", "delta_color": "inverse"}
 
 
-def _headline(totals: dict[str, int], previous: dict | None) -> None:
-    rows_in = totals["rows_in"]
+def _tile(label: str, value: str, help_text: str, caption: str, change: dict | None = None) -> None:
+    st.metric(label, value, border=True, height=TILE_HEIGHT, help=help_text, **(change or {}))
+    st.caption(caption)
+
+
+def _headline(totals: dict, previous: dict | None) -> None:
+    rows_in, quarantined, rejected = totals["rows_in"], totals["rows_quarantined"], totals["rejected_files"]
     tiles = st.columns(5)
     with tiles[0]:
-        st.metric(
+        _tile(
             "Delivery files",
             f"{totals['files']:,}",
-            border=True,
-            height=TILE_HEIGHT,
-            help="Files read by this build",
-        )
-        st.caption(
-            f"{totals['files'] - totals['rejected_files']:,} loaded, {totals['rejected_files']:,} rejected"
+            "Files read by this build",
+            f"{totals['files'] - rejected:,} loaded, {rejected:,} rejected",
         )
     with tiles[1]:
-        st.metric(
-            "Rows in", f"{rows_in:,}", border=True, height=TILE_HEIGHT, help="Data rows in all delivery files"
+        _tile(
+            "Rows in",
+            f"{rows_in:,}",
+            "Data rows in all delivery files",
+            "every data row of every file, header excluded",
         )
-        st.caption("every data row of every file, header excluded")
     with tiles[2]:
-        st.metric(
+        _tile(
             "Rows loaded",
             f"{totals['rows_loaded']:,}",
-            border=True,
-            height=TILE_HEIGHT,
-            help="Rows that passed every check",
+            "Rows that passed every check",
+            f"{_share(totals['loaded_pct'])} of rows in",
         )
-        st.caption(f"{_share(totals['rows_loaded'], rows_in)} of rows in")
     with tiles[3]:
-        st.metric(
+        _tile(
             "Rows quarantined",
-            f"{totals['rows_quarantined']:,} ({_share(totals['rows_quarantined'], rows_in)})",
-            border=True,
-            height=TILE_HEIGHT,
-            help="Rows kept aside with a reason code; the rest of their file loaded",
-            **_change(totals["rows_quarantined"], previous and previous["rows_quarantined"]),
+            f"{quarantined:,} ({_share(totals['quarantined_pct'])})",
+            "Rows kept aside with a reason code; the rest of their file loaded",
+            "rows (share of rows in)",
+            _change(quarantined, previous and previous["rows_quarantined"]),
         )
-        st.caption("rows (share of rows in)")
     with tiles[4]:
-        st.metric(
+        _tile(
             "Files rejected",
-            f"{totals['rejected_files']:,}",
-            border=True,
-            height=TILE_HEIGHT,
-            help="Files not read at all (for example a header that does not match the template)",
-            **_change(totals["rejected_files"], previous and previous["files_rejected"]),
+            f"{rejected:,}",
+            "Files not read at all (for example a header that does not match the template)",
+            f"{totals['rows_rejected']:,} rows not loaded",
+            _change(rejected, previous and previous["files_rejected"]),
         )
-        st.caption(f"{totals['rows_rejected']:,} rows not loaded")
 
-    accounted = totals["rows_loaded"] + totals["rows_quarantined"] + totals["rows_rejected"]
+    accounted = totals["rows_accounted"]
     equation = (
         f"{rows_in:,} rows in = {totals['rows_loaded']:,} loaded "
         f"+ {totals['rows_quarantined']:,} quarantined + {totals['rows_rejected']:,} rejected"
@@ -175,9 +162,9 @@ def _headline(totals: dict[str, int], previous: dict | None) -> None:
 
 
 def delivery_table(report: pl.DataFrame) -> pl.DataFrame:
-    """One row per delivery file with its accounting, the check that it adds up, and why it was not loaded."""
-    accounted = pl.col("rows_loaded") + pl.col("rows_quarantined") + pl.col("rows_rejected")
-    gap = pl.col("rows_in") - accounted
+    """One row per delivery file with its accounting, the check that it adds up, and why it was not loaded
+    (`report`: `data.load_report` or `data.load_history`)."""
+    gap = pl.col("unaccounted")
     return report.select(
         pl.col("source_file").alias("File"),
         pl.col("record_type").fill_null("?").alias("Record type"),
@@ -186,9 +173,7 @@ def delivery_table(report: pl.DataFrame) -> pl.DataFrame:
         pl.col("rows_loaded").alias("Loaded"),
         pl.col("rows_quarantined").alias("Quarantined"),
         pl.col("rows_rejected").alias("Rejected"),
-        pl.when(pl.col("rows_in") > 0)
-        .then(100 * pl.col("rows_quarantined") / pl.col("rows_in"))
-        .alias("Quarantined (%)"),
+        pl.col("quarantined_pct").alias("Quarantined (%)"),
         pl.when(gap == 0).then(pl.lit("✓")).otherwise(pl.format("✗ off by {}", gap)).alias(EQUATION),
         pl.concat_str(pl.col("reason"), pl.col("notes"), separator="; ", ignore_nulls=True)
         .fill_null("")
@@ -236,25 +221,21 @@ def _deliveries(
         f"One row per delivery file{f' of build {label}' if label else ' of this build'}. Rows are counts; "
         f"the column *{EQUATION}* checks the accounting of each file."
     )
-    st.dataframe(
+    widgets.table(
         delivery_table(shown),
-        hide_index=True,
-        width="stretch",
-        height="content",
-        placeholder="",
-        column_config={
-            "File": st.column_config.TextColumn(width=180),
-            "Record type": st.column_config.TextColumn(width=140),
-            "Status": st.column_config.TextColumn(width=70),
-            "Rows in": st.column_config.NumberColumn(width=75, format="localized"),
-            "Loaded": st.column_config.NumberColumn(width=75, format="localized"),
-            "Quarantined": st.column_config.NumberColumn(width=90, format="localized"),
-            "Rejected": st.column_config.NumberColumn(width=75, format="localized"),
+        {
+            "File": widgets.text(180),
+            "Record type": widgets.text(140),
+            "Status": widgets.text(70),
+            "Rows in": widgets.count(75),
+            "Loaded": widgets.count(75),
+            "Quarantined": widgets.count(90),
+            "Rejected": widgets.count(75),
             "Quarantined (%)": st.column_config.NumberColumn(width=110, format="%.1f %%"),
-            EQUATION: st.column_config.TextColumn(
-                width=225, alignment="center", help="✓ when rows in = loaded + quarantined + rejected"
+            EQUATION: widgets.text(
+                225, alignment="center", help="✓ when rows in = loaded + quarantined + rejected"
             ),
-            "Reason / notes": st.column_config.TextColumn(width=400),
+            "Reason / notes": widgets.text(400),
         },
     )
 
@@ -320,22 +301,17 @@ def _build_table(builds: pl.DataFrame, current: str) -> None:
         pl.col("rows_in").alias("Rows in"),
         pl.col("rows_loaded").alias("Loaded"),
         pl.col("rows_quarantined").alias("Quarantined"),
-        pl.when(pl.col("rows_in") > 0)
-        .then(100 * pl.col("rows_quarantined") / pl.col("rows_in"))
-        .alias("Quarantined (%)"),
+        pl.col("quarantined_pct").alias("Quarantined (%)"),
     )
-    count = st.column_config.NumberColumn(format="localized")
-    st.dataframe(
+    widgets.table(
         table,
-        hide_index=True,
-        width="stretch",
-        height="content" if table.height <= 10 else 400,
-        placeholder="",
-        column_config={
-            "Build": st.column_config.TextColumn(width=200),
-            **{c: count for c in ("Files", "Files rejected", "Rows in", "Loaded", "Quarantined")},
+        {
+            "Build": widgets.text(200),
+            **{c: widgets.count() for c in ("Files", "Files rejected", "Rows in", "Loaded", "Quarantined")},
             "Quarantined (%)": st.column_config.NumberColumn(format="%.2f %%"),
         },
+        max_rows=10,
+        height=400,
     )
 
 
@@ -354,6 +330,13 @@ def _fields_of(record_type: str) -> set[str]:
     return set(contract.column_names) if contract else set(data.hidden_record_fields())
 
 
+def _choose(column, label: str, key: str, options: list[str]) -> str:
+    """A selector kept in the page's link, falling back to its first option."""
+    with column:
+        _keep_valid(key, options)
+        return st.selectbox(label, options, key=key, bind="query-params")
+
+
 def _drill_down(wh: data.Warehouse, summary: pl.DataFrame | None) -> None:
     st.subheader("Quarantined rows")
     if summary is None or summary.is_empty():
@@ -363,49 +346,14 @@ def _drill_down(wh: data.Warehouse, summary: pl.DataFrame | None) -> None:
         "Choose a record type and a reason (and optionally a file) to list the rows kept aside. "
         "The selection is kept in the page's link."
     )
-    by_type = (
-        summary.group_by("record_type")
-        .agg(pl.col("rows").sum())
-        .sort("rows", "record_type", descending=[True, False])
-    )
-    type_rows = dict(by_type.iter_rows())
-    types = list(type_rows)
+    type_rows = data.quarantine_totals(wh)
     left, middle, right = st.columns([1, 1, 1.4])
-    with left:
-        _keep_valid(KEY_TYPE, types)
-        record_type = st.selectbox(
-            "Record type",
-            types,
-            key=KEY_TYPE,
-            bind="query-params",
-        )
-    of_type = summary.filter(pl.col("record_type") == record_type)
-    by_reason = (
-        of_type.group_by("reason_code")
-        .agg(pl.col("rows").sum())
-        .sort("rows", "reason_code", descending=[True, False])
-    )
-    reason_rows = dict(by_reason.iter_rows())
-    reasons = list(reason_rows)
-    with middle:
-        _keep_valid(KEY_REASON, reasons)
-        reason = st.selectbox(
-            "Reason",
-            reasons,
-            key=KEY_REASON,
-            bind="query-params",
-        )
-    per_file = of_type.filter(pl.col("reason_code") == reason).sort("source_file")
-    file_rows = dict(per_file.select("source_file", "rows").iter_rows())
-    files = [ALL_FILES, *file_rows]
-    with right:
-        _keep_valid(KEY_FILE, files)
-        source_file = st.selectbox(
-            "File",
-            files,
-            key=KEY_FILE,
-            bind="query-params",
-        )
+    record_type = _choose(left, "Record type", KEY_TYPE, list(type_rows))
+    reason_rows = data.quarantine_totals(wh, record_type)
+    reason = _choose(middle, "Reason", KEY_REASON, list(reason_rows))
+    per_file = summary.filter((pl.col("record_type") == record_type) & (pl.col("reason_code") == reason))
+    file_rows = dict(per_file.sort("source_file").select("source_file", "rows").iter_rows())
+    source_file = _choose(right, "File", KEY_FILE, [ALL_FILES, *file_rows])
 
     chosen_file = None if source_file == ALL_FILES else source_file
     rows, total = data.quarantined_rows(wh, record_type, reason, chosen_file)
@@ -427,18 +375,16 @@ def _drill_down(wh: data.Warehouse, summary: pl.DataFrame | None) -> None:
         shown_hidden = " · ".join(f"**{name}**: {data.HIDDEN_TEXT}" for name in hidden)
         note = f"{shown_hidden} — learner identifiers are never shown on this page; {note}"
     st.caption(note[0].upper() + note[1:] if not hidden else note)
-    st.dataframe(
+    widgets.table(
         rows,
-        hide_index=True,
-        width="stretch",
-        height="content" if rows.height <= 15 else 560,
-        placeholder="",
-        column_config={
-            "File": st.column_config.TextColumn(width=150, pinned=True),
+        {
+            "File": widgets.text(150, pinned=True),
             "Line": st.column_config.NumberColumn(width=60, format="%d", pinned=True),
-            "Check": st.column_config.TextColumn(width=240),
-            "Detail": st.column_config.TextColumn(width=380),
+            "Check": widgets.text(240),
+            "Detail": widgets.text(380),
         },
+        max_rows=15,
+        height=560,
     )
     buffer = io.BytesIO()
     rows.write_csv(buffer)
@@ -480,7 +426,7 @@ def _consistency(wh: data.Warehouse, tables: frozenset[str]) -> None:
 def _docs_file(recorded: str, wh: data.Warehouse) -> Path | None:
     """The Data Docs index on this server: as recorded, or relative to the warehouse or the repository."""
     path = Path(recorded).expanduser()
-    candidates = [path] if path.is_absolute() else [Path(wh.path).parent / path, data.REPO_ROOT / path]
+    candidates = [path] if path.is_absolute() else [Path(wh.path).parent / path, REPO_ROOT / path]
     return next((p for p in candidates if p.is_file()), None)
 
 
@@ -554,7 +500,7 @@ def main() -> None:
     history = data.build_history(wh) if "build_history" in tables else None
 
     st.subheader("This build at a glance")
-    _headline(_totals(report), _previous_build(history, build.get("build_id", "")))
+    _headline(data.load_totals(wh), _previous_build(history, build.get("build_id", "")))
     _deliveries(wh, tables, build, report)
     _reasons(wh, tables, summary)
     _drill_down(wh, summary)

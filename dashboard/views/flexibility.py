@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboard import charts, data
 from dashboard.dimension_page import (
     Figures,
-    PageSpec,
     View,
     chart_with_downloads,
     for_chart,
@@ -17,19 +15,11 @@ from dashboard.dimension_page import (
     shown_rows,
     subtitle,
 )
+from dashboard.pages import spec
 from pipelines.indicators.registry import get
 
-SPEC = PageSpec(
-    dimension="flexibility",
-    title="Flexibility",
-    tiles=("FLX-1", "FLX-3", "FLX-4", "FLX-6", "FLX-5", "FLX-5x", "FLX-7"),
-    default="FLX-1",
-)
-STACK_TYPES = {
-    "FLX-2v": "Vertical (higher EQF level, same field)",
-    "FLX-2h": "Horizontal (same level, same field)",
-    "FLX-2c": "Complementary (another field)",
-}
+SPEC = spec("flexibility")
+STACK_TYPES = ("FLX-2v", "FLX-2h", "FLX-2c")
 
 
 def pathways(view: View, figs: Figures) -> None:
@@ -48,9 +38,7 @@ def pathways(view: View, figs: Figures) -> None:
 
 def _vpl(view: View) -> None:
     found = data.vpl_outcomes(view.wh, view.filters)
-    rows = shown_rows(found.with_columns(pl.lit("vpl_outcome").alias("breakdown")), "vpl_outcome", view)
-    labels = data.VPL_OUTCOMES
-    rows = rows.with_columns(pl.col("breakdown_value").replace(labels).alias("label"))
+    rows = shown_rows(found, "vpl_outcome", view)  # labels: formatting.CODE_LABELS
     title = "Prior-learning validation outcomes (count of events)"
     chart = charts.comparison(
         for_chart(rows),

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.dimension_page import PageSpec, render
+from dashboard.dimension_page import render
+from dashboard.pages import spec
 
-SPEC = PageSpec(
-    dimension="innovation",
-    title="Innovation",
-    tiles=("INN-1", "INN-2", "INN-3", "INN-4", "INN-4b", "INN-5"),
-    default="INN-2",
-)
+SPEC = spec("innovation")
 
 render(SPEC)

@@ -12,10 +12,11 @@ from dashboard.formatting import (
     DIMENSION_LABELS,
     DIRECTION_LABELS,
     FLAG_MEANINGS,
+    SUPPRESSED,
     UNIT_LABELS,
 )
-from pipelines.indicators.engine import MIN_CONTRIBUTORS, MIN_DENOMINATOR, MIN_PEOPLE
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, Indicator
+from pipelines.settings import settings
 
 
 def _indicator(ind: Indicator) -> None:
@@ -30,12 +31,13 @@ def _indicator(ind: Indicator) -> None:
     ]
     if ind.gap:
         lines.insert(0, f"- **Computed as:** {ind.gap.of} for {ind.gap.a} minus {ind.gap.of} for {ind.gap.b}")
+    rules = settings().disclosure
     if ind.people:
-        lines.append(f"- **Disclosure:** a count of people, suppressed below {MIN_PEOPLE}")
+        lines.append(f"- **Disclosure:** a count of people, suppressed below {rules.min_people}")
     elif ind.kind == "quantile":
-        lines.append(f"- **Disclosure:** suppressed with fewer than {MIN_CONTRIBUTORS} contributors")
+        lines.append(f"- **Disclosure:** suppressed with fewer than {rules.min_contributors} contributors")
     elif ind.denominator_sql is not None or ind.kind in ("gap", "growth"):
-        lines.append(f"- **Disclosure:** suppressed when the denominator is below {MIN_DENOMINATOR}")
+        lines.append(f"- **Disclosure:** suppressed when the denominator is below {rules.min_denominator}")
     lines.append(f"- **Breakdowns:** {', '.join(ind.available())}")
     if ind.caveats:
         lines.append(f"- **Caveat:** {ind.caveats}")
@@ -55,16 +57,17 @@ def main() -> None:
     )
 
     st.header("Disclosure control and flags")
+    rules = settings().disclosure
     st.markdown(
         "Published statistics about people must not let anyone single out a person. The Observatory "
         "follows the conventions of official education-outcome statistics:\n\n"
-        f"- **Counts of people below {MIN_PEOPLE}** (for example unique learners) are suppressed and "
+        f"- **Counts of people below {rules.min_people}** (for example unique learners) are suppressed and "
         "flagged `c`.\n"
-        f"- **Rates on a denominator below {MIN_DENOMINATOR}** are suppressed and flagged `c`; the "
+        f"- **Rates on a denominator below {rules.min_denominator}** are suppressed and flagged `c`; the "
         "numerator and denominator are blanked with them.\n"
         "- A value that cannot be computed (no denominator, or not defined for the view, such as "
         "year-on-year growth over a whole period) is flagged `z`.\n"
-        "- A suppressed value is shown as *suppressed (c)* and never as 0. Flags travel with every "
+        f"- A suppressed value is shown as *{SUPPRESSED}* and never as 0. Flags travel with every "
         "table and download.\n"
         "- Rates are computed from unrounded data. Thresholds are configurable."
     )

@@ -5,28 +5,23 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, exports
+from dashboard import charts, data, exports, widgets
 from dashboard.dimension_page import (
     COVERAGE_ID,
     Figures,
-    PageSpec,
     View,
     chart_with_downloads,
+    coverage_cells,
     render,
     shown_rows,
     subtitle,
 )
 from dashboard.formatting import BREAKDOWN_LABELS, BREAKDOWN_NOUNS, format_value
+from dashboard.pages import spec
 from pipelines.indicators import published_outcomes
 from pipelines.indicators.registry import get
 
-SPEC = PageSpec(
-    dimension="outcomes",
-    title="Labour-market outcomes",
-    tiles=("OUT-5", "OUT-1a", "OUT-1b", "OUT-2", "OUT-3md", "OUT-4"),
-    default="OUT-1b",
-    coverage_beside=True,
-)
+SPEC = spec("outcomes")
 QUARTILES = {"OUT-3q1": "low", "OUT-3md": "mid", "OUT-3q3": "high"}
 
 
@@ -37,10 +32,7 @@ def earnings(view: View, figs: Figures) -> None:
     if rows.is_empty():
         st.info("No earnings figures in this view.", icon=":material/info:")
         return
-    out5 = view.indicators((COVERAGE_ID,), by).select(
-        "breakdown_value", pl.col("value").alias("coverage_out5"), pl.col("flag").alias("coverage_out5_flag")
-    )
-    rows = rows.join(out5, on="breakdown_value", how="left")
+    rows = rows.join(coverage_cells(view, by), on="breakdown_value", how="left")
     wide = (
         rows.with_columns(pl.col("indicator_id").replace_strict(QUARTILES).alias("q"))
         .group_by("label", maintain_order=True)
@@ -90,7 +82,7 @@ def published(view: View) -> None:
     if published_outcomes.TABLE not in data.table_names(view.wh):
         st.info("This build holds no published outcome data.", icon=":material/info:")
         return
-    frame = published_outcomes.for_page(data._read(view.wh, published_outcomes.QUERY))
+    frame = data.published_outcome_data(view.wh)
     if frame.is_empty():
         st.info("No credential file in this build published outcome data.", icon=":material/info:")
         return
@@ -109,14 +101,11 @@ def published(view: View) -> None:
         view.page,
         ["published by credential registries as read from the delivered CTDL files; not computed here"],
     )
-    st.download_button(
+    widgets.csv_button(
         "Data (CSV)",
-        data=exports.csv_bytes(frame, meta),
-        file_name=f"mco_{exports.slug(PUBLISHED_TITLE)}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="csv_published_outcomes",
-        on_click="ignore",
+        exports.csv_bytes(frame, meta),
+        f"mco_{exports.slug(PUBLISHED_TITLE)}.csv",
+        "csv_published_outcomes",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, exports
+from dashboard import charts, exports, widgets
 from dashboard.dimension_page import (
     Figures,
     View,
@@ -23,28 +23,17 @@ from dashboard.dimension_page import (
     tile,
 )
 from dashboard.filters import remember, show_page_notices, sync_query, url_flag
-from dashboard.formatting import DIMENSION_INTROS, DIMENSION_LABELS, FLAG_MEANINGS, flag_reason, format_value
+from dashboard.formatting import (
+    DIMENSION_INTROS,
+    DIMENSION_LABELS,
+    FLAG_HELP,
+    FLAG_MEANINGS,
+    flag_reason,
+    format_value,
+)
+from dashboard.pages import BY_NAME, SCORECARD
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
 
-# The headline indicators of each scorecard, the registry's headline first.
-SCORECARD: dict[str, tuple[str, ...]] = {
-    "adoption": ("ADO-1", "ADO-3", "ADO-5"),
-    "trust": ("TRU-1", "TRU-2", "TRU-4"),
-    "transparency": ("TRA-1", "TRA-2", "TRA-4"),
-    "innovation": ("INN-2", "INN-3", "INN-4"),
-    "flexibility": ("FLX-1", "FLX-3", "FLX-6"),
-    "outcomes": ("OUT-1b", "OUT-2", "OUT-5"),
-    "inclusion": ("INC-1a", "INC-2", "INC-4a"),
-}
-PAGES = {
-    "adoption": "views/adoption.py",
-    "trust": "views/trust.py",
-    "transparency": "views/transparency.py",
-    "innovation": "views/innovation.py",
-    "flexibility": "views/flexibility.py",
-    "outcomes": "views/outcomes.py",
-    "inclusion": "views/inclusion.py",
-}
 SUCCESS = ("trust", "transparency", "innovation", "flexibility")
 KEY_ALL, PARAM_ALL = "overview_all", "all"  # the table of every indicator: shown on demand (`?all=1`)
 SUCCESS_HEADLINES = tuple(
@@ -59,7 +48,7 @@ def scorecard(view: View, dimension: str, figs: Figures) -> None:
             st.markdown(f"#### {DIMENSION_LABELS[dimension]}")
             st.caption(DIMENSION_INTROS.get(dimension, ""))
             st.page_link(
-                PAGES[dimension],
+                BY_NAME[dimension].file,
                 label="In detail",
                 icon=":material/arrow_forward:",
             )
@@ -184,32 +173,25 @@ def main() -> None:
         return
     overall = view.indicators(tuple(i.id for i in INDICATORS), "overall")
     st.caption(f"{view.describe}. Values for the whole period; rates in percent.")
-    st.dataframe(
+    widgets.table(
         _table(overall),
-        hide_index=True,
-        width="stretch",
-        height="content",
-        placeholder="",
-        column_config={
-            "Dimension": st.column_config.TextColumn(width=110),
-            "ID": st.column_config.TextColumn(width=70),
-            "Indicator": st.column_config.TextColumn(width=300),
-            "Value": st.column_config.TextColumn(width=110, alignment="right"),
-            "Unit": st.column_config.TextColumn(width=60),
-            "Numerator": st.column_config.NumberColumn(width=100, format="localized"),
-            "Denominator": st.column_config.NumberColumn(width=100, format="localized"),
-            "Flag": st.column_config.TextColumn(width=50, help="c = suppressed, z = not applicable"),
+        {
+            "Dimension": widgets.text(110),
+            "ID": widgets.text(70),
+            "Indicator": widgets.text(300),
+            "Value": widgets.text(110, alignment="right"),
+            "Unit": widgets.text(60),
+            "Numerator": widgets.count(100),
+            "Denominator": widgets.count(100),
+            "Flag": widgets.text(50, help=FLAG_HELP),
         },
     )
     st.caption(" · ".join(f"**{flag}** = {meaning}" for flag, meaning in FLAG_MEANINGS.items()))
-    st.download_button(
+    widgets.csv_button(
         "Download this table (CSV with definitions and flags)",
-        data=_download(overall, view),
-        file_name="mco_indicators.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="csv_all_indicators",
-        on_click="ignore",
+        _download(overall, view),
+        "mco_indicators.csv",
+        "csv_all_indicators",
     )
     footer(view)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, programmes_data
+from dashboard import data, programmes_data, widgets
+from pipelines.disclosure import FLAG_LEGEND
 from pipelines.programmes.compare import METRICS
 from pipelines.programmes.present import (
     FLAG_NOTES,
+    SUPPRESSED,
     TABLE_LEGEND,
     comparison_table,
     detail_table,
@@ -174,34 +176,27 @@ def main() -> None:
 
     provider = _choose_provider(providers)
     _show_notices()
-    own = mart.filter(pl.col("provider_id") == provider).sort(
-        ["awards", "credential_id"], descending=[True, False]
-    )
     info = providers.filter(pl.col("provider_id") == provider).row(0, named=True)
-    # the institution's awards as the cube publishes them (ADO-1 by provider), never a raw sum
-    total = data.indicators(wh, ("ADO-1",), "provider", data.NO_FILTERS)
-    total = total.filter(pl.col("breakdown_value") == provider)["value"].to_list()
-    awards = total[0] if total else None
+    head = programmes_data.institution(wh, provider)
+    own, awards, fields = head["programmes"], head["awards"], head["fields"]
 
     st.subheader(f"Programmes of {info['provider_name']}")
     a, b, c, d = st.columns(4)
-    a.metric("Programmes", f"{own.height:,}", border=True)
+    a.metric("Programmes", f"{head['count']:,}", border=True)
     a.caption("Credential specifications of the institution")
-    b.metric("Awards", f"{awards:,.0f}" if awards is not None else "suppressed (c)", border=True)
+    b.metric("Awards", f"{awards:,.0f}" if awards is not None else SUPPRESSED, border=True)
     b.caption("All its programmes, up to the data cut-off")
-    fields = sorted({f for f in own["isced_f_broad"].to_list() if f is not None})
     c.metric("Fields", f"{len(fields)}", border=True)
     c.caption(", ".join(field_label(f) for f in fields[:3]) + (" …" if len(fields) > 3 else ""))
-    with_peers = own.filter(pl.col("isced_f_broad").is_not_null() & pl.col("eqf_level").is_not_null()).height
-    d.metric("With a peer group", f"{with_peers:,} of {own.height:,}", border=True)
+    d.metric("With a peer group", f"{head['with_peers']:,} of {head['count']:,}", border=True)
     d.caption("Programmes whose field and EQF level are both known")
 
-    st.dataframe(
+    widgets.table(
         programme_table(own, published),
-        hide_index=True,
-        width="stretch",
-        height="content" if own.height <= 15 else 560,
-        column_config=_table_config(),
+        _table_config(),
+        max_rows=15,
+        height=560,
+        placeholder=None,
         key="prog_table",
     )
     st.caption(TABLE_LEGEND)
@@ -225,18 +220,15 @@ def main() -> None:
             "all programmes (summed per programme)" if scope == WHOLE else "this programme"
         )
         st.vega_lite_chart(programmes_data.funnel_spec(wh, ids, title), width="stretch")
-    st.dataframe(
+    widgets.table(
         detail_table(published, programme),
-        hide_index=True,
-        width="stretch",
-        height="content",
-        placeholder="–",
-        column_config={
-            "Numerator": st.column_config.NumberColumn(format="localized"),
-            "Denominator": st.column_config.NumberColumn(format="localized"),
+        {
+            "Numerator": widgets.count(),
+            "Denominator": widgets.count(),
             "Peers": st.column_config.NumberColumn(help="Peer programmes with a publishable value"),
-            "Flag": st.column_config.TextColumn(help="c = suppressed, z = not applicable"),
+            "Flag": widgets.text(help=FLAG_LEGEND),
         },
+        placeholder="–",
         key="prog_detail",
     )
     st.caption(" · ".join(f"**{k}** = {v}" for k, v in FLAG_NOTES.items()))

@@ -8,7 +8,6 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.dimension_page import (
     Figures,
-    PageSpec,
     View,
     chart_with_downloads,
     for_chart,
@@ -16,14 +15,10 @@ from dashboard.dimension_page import (
     subtitle,
 )
 from dashboard.formatting import flag_reason, format_value
+from dashboard.pages import spec
 from pipelines.indicators.registry import get
 
-SPEC = PageSpec(
-    dimension="transparency",
-    title="Transparency",
-    tiles=("TRA-1", "TRA-2", "TRA-3", "TRA-4", "TRA-5", "TRA-5m", "TRA-6"),
-    default="TRA-1",
-)
+SPEC = spec("transparency")
 SERIES = {"specifications": "Specifications on offer", "awards": "Awards"}
 
 

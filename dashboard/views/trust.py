@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.dimension_page import Figures, PageSpec, View, render, series_trend
+from dashboard.dimension_page import Figures, View, render, series_trend
+from dashboard.pages import spec
 
-SPEC = PageSpec(
-    dimension="trust",
-    title="Trust",
-    tiles=("TRU-1", "TRU-2", "TRU-3", "TRU-4", "TRU-5", "TRU-6"),
-    default="TRU-1",
-)
-SCENARIOS = {"TRU-5e": "Education", "TRU-5l": "Labour market (employers)", "TRU-5p": "Public authorities"}
+SPEC = spec("trust")
+SCENARIOS = ("TRU-5e", "TRU-5l", "TRU-5p")
 
 
 def recognition(view: View, figs: Figures) -> None:

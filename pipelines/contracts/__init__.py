@@ -92,6 +92,7 @@ LOAD_ORDER = (
     "pathway_events",
     "verifications",
     "employment_outcomes",
+    "comparison_population",
 )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import credential_files, truth
+from . import comparison, credential_files, truth
 from .awards import draw_awards, first_award_year
 from .dates import to_days
 from .defects import Defects, seed_defects
@@ -57,6 +57,7 @@ class Frames:
     tables: dict[str, pl.DataFrame]
     ids: Identifiers
     eco: Ecosystem
+    impact_truth: dict | None = None  # true and naive effects of the comparison_population model
 
 
 def build_frames(scale: str, seed: int, cutoff: dt.date = DEFAULT_CUTOFF, step=lambda _msg: None) -> Frames:
@@ -102,7 +103,10 @@ def build_frames(scale: str, seed: int, cutoff: dt.date = DEFAULT_CUTOFF, step=l
         "verifications": verifications,
         "employment_outcomes": outcomes,
     }
-    return Frames(tables=tables, ids=ids, eco=eco)
+    step("comparison population")
+    comp = comparison.build(tables, people, ids.learner_ids, ref, seed, cutoff, scale)
+    tables["comparison_population"] = comp.frame
+    return Frames(tables=tables, ids=ids, eco=eco, impact_truth=comp.truth)
 
 
 def _prepare(out: Path) -> None:
@@ -173,7 +177,9 @@ def generate(
             "files": [e.__dict__ for e in entries],
         },
     )
-    write_json(out / "ground_truth.json", _ground_truth(scale, seed, cutoff, tables, defects, indicators))
+    truth_payload = _ground_truth(scale, seed, cutoff, tables, defects, indicators)
+    truth_payload["impact"] = frames.impact_truth
+    write_json(out / "ground_truth.json", truth_payload)
     return GenerateResult(
         out=out,
         files={e.path: e.rows for e in entries},

@@ -33,7 +33,3 @@ def add_months(days: np.ndarray, months: int) -> np.ndarray:
     target = month + months
     month_len = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
     return (target.astype("datetime64[D]") + np.minimum(day_of_month, month_len - 1)).astype(np.int64)
-
-
-def shift_months(day: dt.date, months: int) -> dt.date:
-    return from_days(int(add_months(np.array([to_days(day)]), months)[0]))

@@ -173,7 +173,6 @@ def specification_elements(credentials: pl.DataFrame, providers: pl.DataFrame) -
 
 
 SPECIFICATION_SPECS = [
-    count("ADO-6", pl.len()),
     rate("TRA-1", n(pl.col("complete")), pl.len()),
     rate("TRA-2", pl.col("n_present").sum(), pl.len() * len(ANNEX_ELEMENTS)),
     rate("TRA-3", n(pl.col("learning_outcomes")), pl.len()),
@@ -193,6 +192,33 @@ def specification_indicators(
     per_year = facts.select("year", "credential_id").unique().join(elements, on="credential_id", how="inner")
     whole = facts.select("credential_id").unique().join(elements, on="credential_id", how="inner")
     return evaluate(per_year.drop("country"), SPECIFICATION_SPECS, years, countries, whole=whole)
+
+
+def ado_6(
+    facts: pl.DataFrame,
+    credentials: pl.DataFrame,
+    providers: pl.DataFrame,
+    cutoff: dt.date,
+    years: list[int],
+    countries=None,
+) -> dict:
+    """Specifications on offer: per year those with >= 1 award in it or active in it (launch_date <= the
+    year's end and <= C, retirement_date empty or >= the year's start); overall and by country each
+    specification that was ever on offer, once (country = its provider's)."""
+    launched = credentials.filter(pl.col("launch_date").is_not_null() & (pl.col("launch_date") <= cutoff))
+    last = pl.min_horizontal(pl.col("retirement_date").dt.year().fill_null(cutoff.year), pl.lit(cutoff.year))
+    active = launched.select(
+        "credential_id", year=pl.int_ranges(pl.col("launch_date").dt.year(), last + 1, dtype=pl.Int32)
+    ).explode("year")
+    awarded = facts.select("credential_id", pl.col("year").cast(pl.Int32))
+    per_year = pl.concat([awarded, active.drop_nulls("year")]).unique()
+    country = credentials.join(providers, on="provider_id", how="inner").select(
+        "credential_id", country=pl.col("country_code")
+    )
+    per_year = per_year.join(country, on="credential_id", how="inner")
+    whole = per_year.unique("credential_id")
+    spec = count("ADO-6", pl.len())
+    return evaluate(per_year.drop("country"), [spec], years, countries, whole=whole)["ADO-6"]
 
 
 def inn_1(credentials: pl.DataFrame, providers: pl.DataFrame, years: list[int], countries=None) -> dict:
@@ -406,6 +432,7 @@ def compute(
             facts, specification_elements(f["credentials"], f["providers"]), years, groups
         )
     )
+    out["ADO-6"] = ado_6(facts, f["credentials"], f["providers"], cutoff, years, groups)
     out["INN-1"] = inn_1(f["credentials"], f["providers"], years, groups)
     out.update(evaluate(learners, learner_specs(cutoff), years, groups))
     out["FLX-3"] = flx_3(facts, f["pathway_events"], cutoff, years, groups)

@@ -34,7 +34,7 @@ SCHEMA: dict[str, dict[str, object]] = {
         "esco_skills": pl.String, "isced_f_broad": pl.String, "eqf_level": pl.Int64, "ects": pl.Float64,
         "notional_hours": pl.Float64, "participation_form": pl.String, "assessment_type": pl.String,
         "supervision": pl.String, "qa_type": pl.String, "stackable_into": pl.String,
-        "co_design_partner": pl.String, "launch_date": pl.Date,
+        "co_design_partner": pl.String, "launch_date": pl.Date, "retirement_date": pl.Date,
     },
     "providers": {
         "provider_id": KEY, "provider_name": pl.String, "provider_type": pl.String, "country_code": pl.String,

@@ -2,9 +2,11 @@
 of awards that miss it (the Transparency page's "most often missing" figure).
 
 Specifications are those with an award in the view (as TRA-1 and TRA-2 count them) and are checked for
-the nine specification-level elements; awards for all eleven. The counts are perturbed with the cell
-key method like every published count (pipelines/cellkey.py); shares on fewer records than the
-denominator threshold, or whose numerator counts one to nine awards, are flagged `c`.
+the nine specification-level elements; awards for all eleven. This module only counts, per element,
+the records in view and those missing it (with their cell keys); value, flag and perturbation follow
+the engine's rule for a share (`engine.cells`, `engine.published`) as the two entries below define it,
+so a share on fewer records than the denominator threshold, or whose numerator counts one to nine
+awards, is flagged `c` exactly as an indicator would be.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import duckdb
 import polars as pl
 
 from pipelines import cellkey
-from pipelines.indicators.engine import MIN_DENOMINATOR, MIN_PEOPLE, Filters
+from pipelines.indicators import engine
+from pipelines.indicators.engine import Filters
+from pipelines.indicators.registry import Indicator, Term
 
 # The mandatory Annex I elements (DOMAIN.md §2), as the award-level mart names them, with the name the
 # specification-level list uses where it differs (None: the element describes the award itself).
@@ -30,6 +34,45 @@ ANNEX_ELEMENTS: tuple[tuple[str, str, str | None], ...] = (
     ("participation_form", "Form of participation", "participation_form"),
     ("quality_assurance", "Type of quality assurance", "qa_type"),
 )
+# The two shares as indicator entries: what their numerator and denominator count (and so how they are
+# perturbed and flagged). Not in the registry: their cells are per element, which the bases do not carry
+# (`_rows` counts them over `dim_credential.annex_missing` and `mart_award_annex.missing_mandatory`).
+BREAKDOWN = "annex_element"
+_MISSING = "list_contains(missing, annex_element)"
+_PERIOD = "calendar year of the specification's awards"
+MEASURES: dict[str, Indicator] = {
+    "awards": Indicator(
+        id="TRA-1x",
+        dimension="transparency",
+        name="Awards missing a mandatory Annex I element",
+        definition="Share of awards issued in the period that miss the element, per mandatory element.",
+        base="awards",
+        kind="share",
+        numerator=Term(text="awards missing the element", sql=f"count(*) filter (where {_MISSING})"),
+        denominator=Term(text="awards issued", sql="count(*)"),
+        unit="%",
+        direction="down",
+    ),
+    "specifications": Indicator(
+        id="TRA-2x",
+        dimension="transparency",
+        name="Specifications missing a mandatory Annex I element",
+        definition="Share of specifications on offer that miss the element, per specification-level "
+        "mandatory element.",
+        base="specs",
+        kind="share",
+        numerator=Term(
+            text="specifications missing the element",
+            sql=f"count(distinct credential_id) filter (where {_MISSING})",
+        ),
+        denominator=Term(
+            text="specifications with an award in the period", sql="count(distinct credential_id)"
+        ),
+        unit="%",
+        direction="down",
+        period_basis=_PERIOD,
+    ),
+}
 SCHEMA = {
     "element": pl.String,
     "element_label": pl.String,
@@ -94,30 +137,18 @@ def _rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 
 def annex_missing(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Published per element: numerator, denominator and share of records missing it, flag, reason."""
-    frame = _rows(con, filters)
-    num, den = pl.col("numerator"), pl.col("denominator")
-    awards = pl.col("counted_over") == "awards"
-    few = awards & (num > 0) & (num < MIN_PEOPLE)
-    flag = (
-        pl.when(den.is_null() | (den <= 0))
-        .then(pl.lit("z"))
-        .when((den < MIN_DENOMINATOR) | few)
-        .then(pl.lit("c"))
-    )
-    p_den = cellkey.perturb(den, pl.col("denominator_k"), MIN_DENOMINATOR)
-    p_num = pl.min_horizontal(
-        cellkey.perturb(num, cellkey.combine(pl.col("numerator_k"), pl.col("denominator_k")), MIN_PEOPLE),
-        p_den,
-    )
-    hidden = pl.col("flag") == "c"
-    return (
-        frame.with_columns(flag.alias("flag"), p_num.alias("p_num"), p_den.alias("p_den"))
-        .with_columns(
-            pl.when(pl.col("flag").is_null()).then(pl.col("p_num") / pl.col("p_den") * 100).alias("value"),
-            pl.when(hidden).then(None).otherwise(pl.col("p_num")).alias("numerator"),
-            pl.when(hidden).then(None).otherwise(pl.col("p_den")).alias("denominator"),
-            pl.when(hidden).then(pl.lit("primary")).alias("suppression"),
+    frame = _rows(con, filters).with_row_index("_order")
+    parts = []
+    for over, ind in MEASURES.items():
+        counted = frame.filter(pl.col("counted_over") == over).with_columns(
+            pl.lit(ind.id).alias("indicator_id"),
+            pl.lit(BREAKDOWN).alias("breakdown"),
+            pl.col("element").alias("breakdown_value"),
         )
+        parts.append(engine.published(engine.cells(counted, ind)))
+    return (
+        pl.concat(parts)
+        .sort("_order")
         .select(
             "element",
             "element_label",

@@ -15,9 +15,11 @@ import duckdb
 import polars as pl
 
 from pipelines import cellkey
+from pipelines.contracts import contracts
+from pipelines.disclosure import ADDITIVE, Disclosure, protect
 from pipelines.indicators.measures import derive
-from pipelines.indicators.registry import BASES, INDICATORS, Indicator, get
-from pipelines.publish.settings import disclosure
+from pipelines.indicators.registry import BASES, BY_ID, GROWTH_GROUPS, INDICATORS, Indicator, get
+from pipelines.settings import settings
 from pipelines.warehouse import rows
 
 # breakdown name -> SQL expression giving its value (always text)
@@ -38,19 +40,19 @@ BREAKDOWNS: dict[str, str] = {
     "country_year": "coalesce(country_code, 'unknown') || ' ' || cast(year as varchar)",
     "vpl_outcome": "coalesce(vpl_outcome, 'unknown')",  # pathway events only (FLX-5)
 }
-# ADO-4 counts residents: its places are the learner's residence.
+# Per-capita rates (ADO-4) count residents: their places are the learner's residence.
 RESIDENCE = {
     "country": "coalesce(residence_country_code, 'unknown')",
     "region": "coalesce(residence_region_code, 'unknown')",
     "country_year": "coalesce(residence_country_code, 'unknown') || ' ' || cast(year as varchar)",
 }
 
-# Disclosure thresholds (DOMAIN.md §6; config/observatory.toml): counts of people, denominators of
-# shares, contributors to medians and quantiles.
-_RULES = disclosure()
-MIN_PEOPLE = _RULES.min_people
-MIN_DENOMINATOR = _RULES.min_denominator
-MIN_CONTRIBUTORS = _RULES.min_contributors
+# Breakdowns over a closed list of codes (a contract's allowed values: table, column): every code has a
+# cell, a true zero where the view has no record of it, so that it reads 0 instead of going missing.
+CODE_LISTS = {"vpl_outcome": ("pathway_events", "vpl_outcome")}
+
+# Disclosure thresholds (DOMAIN.md §6; pipelines/disclosure.py) come in as `rules`: `compute` takes the
+# settings' (config/observatory.toml) unless given others, and passes them down.
 
 RESULT_SCHEMA = {
     "indicator_id": pl.String,
@@ -157,7 +159,9 @@ def _published_measure(
     return cellkey.scale(raw, pl.col(f"{col}_n"), key)
 
 
-def _stages(ind: Indicator, num: str, den: str, columns: set[str], tag: str = "") -> list[dict[str, pl.Expr]]:
+def _stages(
+    ind: Indicator, num: str, den: str, columns: set[str], rules: Disclosure, tag: str = ""
+) -> list[dict[str, pl.Expr]]:
     """value, flag and the published p_numerator, p_denominator, p_value (each named with `tag`) of an
     indicator whose true numerator and denominator are the columns `num` and `den` (with `<col>_n`,
     `<col>_k` beside them when they count people). Three small steps, each reading the columns the
@@ -171,12 +175,14 @@ def _stages(ind: Indicator, num: str, den: str, columns: set[str], tag: str = ""
         # a rate's numerator is keyed by its denominator's records too: two rates that share numerator
         # records but not denominators get independent noise, so their difference hides a zero
         num_key = cellkey.combine(num_key, den_key)
-    den_floor = MIN_CONTRIBUTORS if ind.kind == "quantile" else MIN_DENOMINATOR
+    den_floor = rules.min_contributors if ind.kind == "quantile" else rules.min_denominator
     pn, pd_ = f"p_numerator{tag}", f"p_denominator{tag}"
     first = {
         f"value{tag}": _value(ind, pl.col(num), pl.col(den)).cast(pl.Float64),
-        f"flag{tag}": _flag(ind, pl.col(num), pl.col(den)).cast(pl.String),
-        pn: _published_measure(ind, num, ind.numerator_sql, num_key, MIN_PEOPLE, columns).cast(pl.Float64),
+        f"flag{tag}": _flag(ind, pl.col(num), pl.col(den), rules).cast(pl.String),
+        pn: _published_measure(ind, num, ind.numerator_sql, num_key, rules.min_people, columns).cast(
+            pl.Float64
+        ),
         pd_: _published_measure(ind, den, ind.denominator_sql, den_key, den_floor, columns).cast(pl.Float64),
     }
     second = {pn: pl.min_horizontal(pn, pd_)} if ind.kind == "share" and ind.unit == "%" else {}
@@ -185,25 +191,36 @@ def _stages(ind: Indicator, num: str, den: str, columns: set[str], tag: str = ""
 
 
 @cache
-def _cached_stages(ind_id: str, num: str, den: str, columns: frozenset[str], tag: str) -> list[dict]:
-    """The same expressions serve every breakdown and filter of an indicator: build them once."""
-    return _stages(get(ind_id), num, den, set(columns), tag)
+def _cached_stages(
+    ind: Indicator, num: str, den: str, columns: frozenset[str], tag: str, rules: Disclosure
+) -> list[dict]:
+    """The same expressions serve every breakdown and filter of an indicator: build them once (keyed
+    by the entry itself, so an entry built outside the registry, as in a test, works too)."""
+    return _stages(ind, num, den, set(columns), rules, tag)
 
 
-def _perturbed(frame: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+def _perturbed(frame: pl.DataFrame, ind: Indicator, rules: Disclosure) -> pl.DataFrame:
     """Add value, flag and the figures the cell key method publishes to a frame of true numerators
     and denominators (columns `numerator`, `denominator`)."""
-    for stage in _stages(ind, "numerator", "denominator", set(frame.columns)):
+    for stage in _stages(ind, "numerator", "denominator", set(frame.columns), rules):
         if stage:
             frame = frame.with_columns(**stage)
     return frame
 
 
-def _plain(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
-    return _plain_many(con, [ind], by, filters).drop("indicator_id")
+def cells(frame: pl.DataFrame, ind: Indicator, rules: Disclosure | None = None) -> pl.DataFrame:
+    """A frame of true numerators and denominators (with `<col>_n` and `<col>_k` beside them where they
+    count records) with value, flag and the perturbed figures added by the rules of `ind`: the one rule
+    of every published figure, for cells counted outside `compute` (the Annex I elements); publish them
+    with `published`."""
+    return _perturbed(frame, ind, rules or settings().disclosure)
 
 
-def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> pl.DataFrame:
+def _plain(con, ind: Indicator, by: str, filters: Filters, rules: Disclosure) -> pl.DataFrame:
+    return _plain_many(con, [ind], by, filters, rules).drop("indicator_id")
+
+
+def _plain_many(con, inds: list[Indicator], by: str, filters: Filters, rules: Disclosure) -> pl.DataFrame:
     """Indicators of one base for one breakdown in a single scan of the base: every numerator and
     denominator is an aggregate (with its own FILTER), so one `group by` serves them all and each gets
     exactly the rows it would get alone. Returns indicator_id + the part columns, one row per cell."""
@@ -217,14 +234,14 @@ def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> pl.Dat
         items += _measure_columns(ind.denominator_sql, base, f"denominator{j}")
     sql = (
         f"select {BREAKDOWNS[by]} as breakdown_value, {', '.join(items)} "
-        f"from {BASES[base]} where {where} group by all order by 1"
+        f"from {BASES[base].table} where {where} group by all order by 1"
     )
     wide = con.sql(sql, params=params).pl()
     columns = set(wide.columns)
     # all indicators' figures in three polars steps, then one row per indicator and cell
     steps: list[dict[str, pl.Expr]] = [{}, {}, {}]
     for j, ind in enumerate(inds):
-        stages = _cached_stages(ind.id, f"numerator{j}", f"denominator{j}", frozenset(columns), f"_{j}")
+        stages = _cached_stages(ind, f"numerator{j}", f"denominator{j}", frozenset(columns), f"_{j}", rules)
         for step, stage in zip(steps, stages, strict=True):
             step.update(stage)
     work = wide.lazy()
@@ -247,9 +264,10 @@ def _plain_many(con, inds: list[Indicator], by: str, filters: Filters) -> pl.Dat
     )
 
 
-def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
-    """ADO-2: awards against the same group's previous year (counted even when the period filter
-    starts after it). Overall it is not defined (flag z). Both years' counts are perturbed."""
+def _growth(con, ind: Indicator, by: str, filters: Filters, rules: Disclosure) -> pl.DataFrame:
+    """A count (`ind.growth_of`, e.g. ADO-1 for ADO-2) against the same group's previous year (counted
+    even when the period filter starts after it). Overall it is not defined (flag z). Both years' counts
+    are perturbed (when the count is one the cell key method perturbs)."""
     if by == "overall":
         return pl.DataFrame(
             {
@@ -264,14 +282,17 @@ def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
             },
             schema=_PART_SCHEMA,
         )
+    of = get(ind.growth_of)
     where, params = filters.where(years=False)
-    group = "'all'" if by == "year" else "coalesce(country_code, 'unknown')"
-    label = "cast(c.year as varchar)" if by == "year" else "c.grp || ' ' || cast(c.year as varchar)"
-    key = cellkey.cell_key_sql("sum(record_key)")
+    within = GROWTH_GROUPS[by]
+    group = BREAKDOWNS[within]
+    label = "cast(c.year as varchar)" if within == "overall" else "c.grp || ' ' || cast(c.year as varchar)"
+    measure = derive(of.numerator_sql, of.base)
+    key = measure.key_sql if measure is not None else "cast(null as bigint)"
     sql = f"""
         with counts as (
-            select {group} as grp, year, count(*) as n, {key} as k
-            from mart_award where {where} group by all
+            select {group} as grp, year, {of.numerator_sql} as n, {key} as k
+            from {BASES[of.base].table} where {where} group by all
         )
         select {label} as breakdown_value,
                cast(c.n - prev.n as double) as numerator, cast(prev.n as double) as denominator,
@@ -282,14 +303,15 @@ def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
     """
     lo = filters.year_from if filters.year_from is not None else -9999
     hi = filters.year_to if filters.year_to is not None else 9999
-    ind = get("ADO-2")
     frame = con.sql(sql, params=[*params, lo, hi]).pl()
-    current = cellkey.perturb(pl.col("current_n"), pl.col("current_k"), MIN_PEOPLE)
-    previous = cellkey.perturb(pl.col("denominator"), pl.col("previous_k"), MIN_DENOMINATOR)
+    current, previous = pl.col("current_n"), pl.col("denominator")
+    if measure is not None:
+        current = cellkey.perturb(current, pl.col("current_k"), rules.min_people)
+        previous = cellkey.perturb(previous, pl.col("previous_k"), rules.min_denominator)
     flag = (
         pl.when(pl.col("denominator").is_null() | (pl.col("denominator") <= 0))
         .then(pl.lit("z"))
-        .when((pl.col("denominator") < MIN_DENOMINATOR) | (pl.col("current_n") < MIN_PEOPLE))
+        .when((pl.col("denominator") < rules.min_denominator) | (pl.col("current_n") < rules.min_people))
         .then(pl.lit("c"))
         .alias("flag")
     )
@@ -301,8 +323,9 @@ def _growth(con, by: str, filters: Filters) -> pl.DataFrame:
     ).with_columns(_value(ind, pl.col("p_numerator"), pl.col("p_denominator")).alias("p_value"))
 
 
-def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
-    """ADO-4: learners per 1,000 residents of the area; the area's population is the denominator."""
+def _per_capita(con, ind: Indicator, by: str, filters: Filters, rules: Disclosure) -> pl.DataFrame:
+    """A count of residents (ADO-4: learners aged 25-64) per 1,000 residents of the area: the
+    denominator is the area's population in the column `ind.population` of dim_region."""
     where, params = filters.where(country_column="residence_country_code")
     expr = RESIDENCE.get(by, BREAKDOWNS[by])
     place = {"country": "country_code", "region": "region_code", "country_year": "country_code"}.get(by)
@@ -311,28 +334,28 @@ def _per_capita(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
         pop_where, pop_params = "list_contains(?, country_code)", [list(filters.countries)]
     if place:
         pop = (
-            f"select {place} as place, sum(pop_25_64) / 1000.0 as d from dim_region "
+            f"select {place} as place, sum({ind.population}) / 1000.0 as d from dim_region "
             f"where {pop_where} group by 1"
         )
         key = "split_part(n.breakdown_value, ' ', 1)" if by == "country_year" else "n.breakdown_value"
         join = f"left join pop on pop.place = {key}"
     else:
-        pop = f"select sum(pop_25_64) / 1000.0 as d from dim_region where {pop_where}"
+        pop = f"select sum({ind.population}) / 1000.0 as d from dim_region where {pop_where}"
         join = "cross join pop"
     measure = ", ".join(_measure_columns(ind.numerator_sql, ind.base, "numerator"))
     sql = f"""
         with n as (
             select {expr} as breakdown_value, cast({ind.numerator_sql} as double) as numerator, {measure}
-            from mart_award where {where} group by all
+            from {BASES[ind.base].table} where {where} group by all
         ),
         pop as ({pop})
         select n.breakdown_value, n.numerator, pop.d as denominator, n.numerator_n, n.numerator_k
         from n {join} order by 1
     """
-    return _perturbed(con.sql(sql, params=[*params, *pop_params]).pl(), ind)
+    return _perturbed(con.sql(sql, params=[*params, *pop_params]).pl(), ind, rules)
 
 
-def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+def _gap(con, ind: Indicator, by: str, filters: Filters, rules: Disclosure) -> pl.DataFrame:
     """A difference between two groups' values of another indicator, in percentage points; published
     from each group's perturbed counts."""
     of, gap = get(ind.gap.of), ind.gap
@@ -343,9 +366,9 @@ def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
         select {BREAKDOWNS[by]} as breakdown_value, ({gap.group_sql}) as grp,
                cast({of.numerator_sql} as double) as numerator,
                cast({of.denominator_sql} as double) as denominator{"".join(", " + e for e in extra)}
-        from {BASES[of.base]} where {where} and ({gap.group_sql}) in (?, ?) group by all
+        from {BASES[of.base].table} where {where} and ({gap.group_sql}) in (?, ?) group by all
     """
-    parts = _perturbed(con.sql(sql, params=[*params, gap.a, gap.b]).pl(), of)
+    parts = _perturbed(con.sql(sql, params=[*params, gap.a, gap.b]).pl(), of, rules)
     cols = {"numerator": "n", "denominator": "d", "p_numerator": "pn", "p_denominator": "pd"}
     a = parts.filter(pl.col("grp") == gap.a).select(
         "breakdown_value", *[pl.col(c).alias(f"{v}a") for c, v in cols.items()]
@@ -360,7 +383,7 @@ def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
 
     small = pl.min_horizontal(pl.col("da").fill_null(0), pl.col("db").fill_null(0))
     few = pl.any_horizontal(
-        [(pl.col(n).fill_null(0) > 0) & (pl.col(n).fill_null(0) < MIN_PEOPLE) for n in ("na", "nb")]
+        [(pl.col(n).fill_null(0) > 0) & (pl.col(n).fill_null(0) < rules.min_people) for n in ("na", "nb")]
     )
     p_small = pl.min_horizontal(pl.col("pda").fill_null(0), pl.col("pdb").fill_null(0))
     return both.select(
@@ -370,7 +393,7 @@ def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
         (rate("na", "da") - rate("nb", "db")).alias("value"),
         pl.when(small <= 0)
         .then(pl.lit("z"))
-        .when((small < MIN_DENOMINATOR) | few)
+        .when((small < rules.min_denominator) | few)
         .then(pl.lit("c"))
         .alias("flag"),
         pl.lit(None, pl.Float64).alias("p_numerator"),
@@ -379,19 +402,22 @@ def _gap(con, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
     )
 
 
-def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, by: str, filters: Filters) -> pl.DataFrame:
+def compute_one(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, by: str, filters: Filters, rules: Disclosure | None = None
+) -> pl.DataFrame:
     """One indicator for one breakdown: breakdown_value, the true numerator, denominator, value and
     flag, and the perturbed figures that publishing swaps in (p_numerator, p_denominator, p_value)."""
     if by not in ind.available():
         return _empty()
+    rules = rules or settings().disclosure
     if ind.kind == "growth":
-        part = _growth(con, by, filters)
+        part = _growth(con, ind, by, filters, rules)
     elif ind.kind == "per_capita":
-        part = _per_capita(con, ind, by, filters)
+        part = _per_capita(con, ind, by, filters, rules)
     elif ind.kind == "gap":
-        part = _gap(con, ind, by, filters)
+        part = _gap(con, ind, by, filters, rules)
     else:
-        part = _plain(con, ind, by, filters)
+        part = _plain(con, ind, by, filters, rules)
     return part.select(list(_PART_SCHEMA)).cast(_PART_SCHEMA)
 
 
@@ -400,27 +426,37 @@ def compute(
     indicator_ids: Iterable[str] | None = None,
     by: str = "overall",
     filters: Filters | None = None,
+    rules: Disclosure | None = None,
 ) -> pl.DataFrame:
     """Indicator values for one breakdown under the given filters, with numerator, denominator and flag
-    (the true figures, for internal checks) and the perturbed ones (for `published`).
+    (the true figures, for internal checks) and the perturbed ones (for `published`). Flags follow
+    `rules` (default: the settings' disclosure thresholds).
 
     Indicators that cannot be broken down that way are left out.
     """
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; choose one of {', '.join(BREAKDOWNS)}")
     filters = filters or Filters()
+    rules = rules or settings().disclosure
     inds = [get(i) for i in indicator_ids] if indicator_ids else list(INDICATORS)
     plain: dict[str, list[Indicator]] = {}
     for ind in inds:
         if ind.kind not in ("growth", "per_capita", "gap") and by in ind.available():
             plain.setdefault(ind.base, []).append(ind)
-    parts = [_plain_many(con, group, by, filters) for group in plain.values()]
+    parts = [_plain_many(con, group, by, filters, rules) for group in plain.values()]
     batched = {ind.id for group in plain.values() for ind in group}
     parts += [
-        compute_one(con, ind, by, filters).select(pl.lit(ind.id).alias("indicator_id"), pl.all())
+        compute_one(con, ind, by, filters, rules).select(pl.lit(ind.id).alias("indicator_id"), pl.all())
         for ind in inds
         if ind.id not in batched
     ]
+    if by in CODE_LISTS:  # an indicator without any record in view still has its codes' cells
+        present = set(pl.concat(parts)["indicator_id"].to_list()) if parts else set()
+        parts += [
+            _no_records(ind, by, (), rules).select(pl.lit(ind.id).alias("indicator_id"), pl.all())
+            for ind in inds
+            if by in ind.available() and ind.id not in present
+        ]
     if not parts:
         return pl.DataFrame(schema={**RESULT_SCHEMA, **PERTURBED_SCHEMA})
     order = {ind.id: n for n, ind in enumerate(inds)}
@@ -429,6 +465,58 @@ def compute(
         .with_columns(pl.lit(by).alias("breakdown"))
         .sort(pl.col("indicator_id").replace_strict(order, return_dtype=pl.Int32), maintain_order=True)
         .select([*RESULT_SCHEMA, *PERTURBED_SCHEMA])
+    )
+
+
+@cache
+def code_list(by: str) -> tuple[str, ...]:
+    """The codes of a code-list breakdown (`CODE_LISTS`), in the contract's order."""
+    table, column = CODE_LISTS[by]
+    return contracts()[table].column(column).allowed or ()
+
+
+def _no_records(ind: Indicator, by: str, seen: Iterable[str], rules: Disclosure) -> pl.DataFrame:
+    """The cells of the codes of a code-list breakdown that are not in `seen` (those the view has records
+    of): true zeros, valued, flagged and perturbed by the indicator's rules (a count reads 0)."""
+    seen = set(seen)
+    codes = [c for c in code_list(by) if c not in seen]
+    frame = pl.DataFrame({"breakdown_value": codes}, schema={"breakdown_value": pl.String}).with_columns(
+        pl.lit(0.0).alias("numerator"),
+        pl.lit(0.0 if ind.denominator_sql is not None else None, pl.Float64).alias("denominator"),
+    )
+    return _perturbed(frame, ind, rules).select(list(_PART_SCHEMA)).cast(_PART_SCHEMA)
+
+
+def _with_code_cells(public: pl.DataFrame, rules: Disclosure) -> pl.DataFrame:
+    """Published cells plus the zero cells of the codes a code-list breakdown has no record of in view.
+    They are added after disclosure control, so a known zero never stands in for a suppressed cell."""
+    groups = public.filter(
+        pl.col("breakdown").is_in(list(CODE_LISTS)) & pl.col("indicator_id").is_in(list(BY_ID))
+    )
+    if groups.is_empty():
+        return public
+    public = public.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Float64))
+    zeros = []
+    for (indicator_id, by), cells in groups.group_by("indicator_id", "breakdown", maintain_order=True):
+        part = _no_records(get(indicator_id), by, cells["breakdown_value"].to_list(), rules)
+        if part.height:
+            last = public.filter((pl.col("indicator_id") == indicator_id) & (pl.col("breakdown") == by))
+            zeros.append(
+                part.with_columns(
+                    pl.lit(indicator_id).alias("indicator_id"),
+                    pl.lit(by).alias("breakdown"),
+                    pl.lit(last["_at"].max() + 0.5).alias("_at"),
+                )
+            )
+    if not zeros:
+        return public.drop("_at")
+    additive, people = _disclosure_roles()
+    added = protect(pl.concat(zeros, how="diagonal_relaxed"), rules, additive, people)
+    return (
+        pl.concat([public, added], how="diagonal_relaxed")
+        .sort("_at", "breakdown_value", maintain_order=True)
+        .select(public.columns)
+        .drop("_at")
     )
 
 
@@ -445,18 +533,18 @@ def _value(ind: Indicator, num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return num
 
 
-def _flag(ind: Indicator, num: pl.Expr, den: pl.Expr) -> pl.Expr:
+def _flag(ind: Indicator, num: pl.Expr, den: pl.Expr, rules: Disclosure) -> pl.Expr:
     """`z` not applicable (no denominator), `c` suppressed for disclosure control, else null.
 
     Besides the thresholds on denominators and contributors, a numerator that counts one to
-    MIN_PEOPLE - 1 people's records is never published, not even inside a rate."""
+    `rules.min_people` - 1 people's records is never published, not even inside a rate."""
     measure = derive(ind.numerator_sql, ind.base)
     people_num = measure is not None and measure.kind == "count" and measure.people
     if ind.kind == "quantile":
         return (
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
-            .when(den < MIN_CONTRIBUTORS)
+            .when(den < rules.min_contributors)
             .then(pl.lit("c"))
             .otherwise(None)
             .alias("flag")
@@ -465,52 +553,65 @@ def _flag(ind: Indicator, num: pl.Expr, den: pl.Expr) -> pl.Expr:
         return (
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
-            .when((num > 0) & (num < MIN_PEOPLE))
+            .when((num > 0) & (num < rules.min_people))
             .then(pl.lit("c"))
             .otherwise(None)
             .alias("flag")
         )
     if ind.denominator_sql is not None:
-        few = (num.abs() > 0) & (num.abs() < MIN_PEOPLE) if people_num else pl.lit(False)
+        few = (num.abs() > 0) & (num.abs() < rules.min_people) if people_num else pl.lit(False)
         return (
             pl.when(den.is_null() | (den <= 0))
             .then(pl.lit("z"))
-            .when((den < MIN_DENOMINATOR) | few)
+            .when((den < rules.min_denominator) | few)
             .then(pl.lit("c"))
             .otherwise(None)
             .alias("flag")
         )
     if (measure is not None and measure.people) or ind.people:
-        # a zero singles out no one and is published; 1 to MIN_PEOPLE - 1 is not
-        return pl.when((num > 0) & (num < MIN_PEOPLE)).then(pl.lit("c")).otherwise(None).alias("flag")
+        # a zero singles out no one and is published; 1 to min_people - 1 is not
+        return pl.when((num > 0) & (num < rules.min_people)).then(pl.lit("c")).otherwise(None).alias("flag")
     return pl.lit(None, dtype=pl.String).alias("flag")
 
 
-def published(frame: pl.DataFrame) -> pl.DataFrame:
-    """The public view of a result: perturbed figures swapped in, secondary suppression, suppressed and
-    not-applicable values blanked, flags kept (see pipelines/publish/disclosure.py)."""
-    from pipelines.publish.disclosure import protect
+@cache
+def _disclosure_roles() -> tuple[frozenset[str], frozenset[str]]:
+    """Indicators whose cells add up across a breakdown (secondary suppression), and those that count
+    people (rounded when the settings ask for it)."""
+    additive = frozenset(i.id for i in INDICATORS if i.kind in ADDITIVE)
+    people = frozenset(
+        i.id for i in INDICATORS if i.kind == "count" and derive(i.numerator_sql, i.base) is not None
+    )
+    return additive, people
 
-    return protect(frame)
+
+def published(frame: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
+    """The public view of a result: perturbed figures swapped in, secondary suppression, suppressed and
+    not-applicable values blanked, flags kept (see pipelines/disclosure.py)."""
+    additive, people = _disclosure_roles()
+    rules = rules or settings().disclosure
+    return _with_code_cells(protect(frame, rules, additive, people), rules)
 
 
 def base_totals(
-    con: duckdb.DuckDBPyConnection, bases: Iterable[str], filters: Filters
+    con: duckdb.DuckDBPyConnection, bases: Iterable[str], filters: Filters, rules: Disclosure | None = None
 ) -> dict[str, int | None]:
     """Records of each base mart in the view, as published (perturbed like every count; None when one
-    to MIN_PEOPLE - 1): the whole of which an indicator's coverage is a share."""
+    to min_people - 1): the whole of which an indicator's coverage is a share."""
+    rules = rules or settings().disclosure
     where, params = filters.where()
     out: dict[str, int | None] = {}
     for base in bases:
         # specifications count once however many years they were on offer, as their indicators do
-        distinct = base in ("specs",)
-        what = "count(distinct credential_id)" if distinct else "count(*)"
+        distinct = BASES[base].distinct
+        what = f"count(distinct {distinct})" if distinct else "count(*)"
         key = cellkey.cell_key_sql("sum(distinct record_key)" if distinct else "sum(record_key)")
-        n, k = con.sql(f"select {what}, {key} from {BASES[base]} where {where}", params=params).fetchall()[0]
-        if 0 < n < MIN_PEOPLE:
+        table = BASES[base].table
+        n, k = con.sql(f"select {what}, {key} from {table} where {where}", params=params).fetchall()[0]
+        if 0 < n < rules.min_people:
             out[base] = None
             continue
-        shown = pl.select(cellkey.perturb(pl.lit(float(n)), pl.lit(k, pl.Int64), MIN_PEOPLE)).item()
+        shown = pl.select(cellkey.perturb(pl.lit(float(n)), pl.lit(k, pl.Int64), rules.min_people)).item()
         out[base] = int(shown)
     return out
 

@@ -17,11 +17,13 @@ import re
 from dataclasses import dataclass
 
 from pipelines.cellkey import cell_key_sql
+from pipelines.indicators.registry import BASES
 
-# Bases whose rows are records of people (see registry.BASES). Specifications and launches are not, but
-# their counts are perturbed too: a suppressed share of specifications must not come back by differencing.
-PEOPLE_BASES = frozenset({"awards", "learners", "stackers", "pairs", "events", "outcomes"})
-SPEC_BASES = frozenset({"specs", "launches"})
+# Bases whose rows are records of people (registry.BASES, `people`). The others are specifications
+# (on offer, launched): their counts are perturbed too, so that a suppressed share of specifications
+# does not come back by differencing.
+PEOPLE_BASES = frozenset(name for name, base in BASES.items() if base.people)
+SPEC_BASES = frozenset(name for name, base in BASES.items() if not base.people)
 
 _COUNT = re.compile(r"^count\(\*\)(?: filter \(where (?P<where>.*)\))?$", re.S)
 _LEARNERS = re.compile(r"^count\(distinct learner_key\)(?: filter \(where (?P<where>.*)\))?$", re.S)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from pipelines.disclosure import SUPPRESSED_TEXT
 from pipelines.programmes.compare import BY_KEY, METRICS, RATES
 from pipelines.programmes.present import ci_text, percentile_text, value_text
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# Percentile 0 → 50 → 100: light orange, near white, light blue (#222222 text on each: at least 7:1).
+HEATMAP_RANGE = ("#F4A582", "#F7F7F7", "#92C5DE")
 _PEER_METRICS = tuple(m.key for m in METRICS if m.unit == "%")
 _ORDER = [BY_KEY[k].label for k in _PEER_METRICS]
 
@@ -47,6 +50,8 @@ def peer_chart(published: pl.DataFrame, credential_id: str, title: str = "") -> 
             "ci_low",
             "ci_high",
             "peer_median",
+            "peer_p25",
+            "peer_p75",
             "peer_n",
             "value_text",
             "ci_text",
@@ -66,6 +71,9 @@ def peer_chart(published: pl.DataFrame, credential_id: str, title: str = "") -> 
         alt.Tooltip("peer_n:Q", title="Peers with a value"),
     ]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    spread = base.mark_rule(strokeWidth=14, opacity=0.5, color="#BBBBBB").encode(
+        x=alt.X("peer_p25:Q", scale=x_scale), x2="peer_p75:Q"
+    )
     interval = base.mark_rule(strokeWidth=6, opacity=0.35, color=OKABE_ITO[0]).encode(
         x=alt.X("ci_low:Q", title="Percent (%)", scale=x_scale), x2="ci_high:Q"
     )
@@ -95,11 +103,11 @@ def peer_chart(published: pl.DataFrame, credential_id: str, title: str = "") -> 
             ),
         )
     )
-    return alt.layer(interval, point, median, legend).properties(
+    return alt.layer(spread, interval, point, median, legend).properties(
         title=alt.Title(
             title or "Against peers (%)",
-            subtitle="Point: programme; bar: 95 % Wilson interval; tick: median of the peer group "
-            "(same ISCED-F field and EQF level)",
+            subtitle="Point: programme; bar: 95 % Wilson interval; tick: peer median; grey band: peers' "
+            "middle half (interquartile range); peers: same ISCED-F field and EQF level, else same field",
             anchor="start",
         ),
         height=alt.Step(32),  # a step, not a total: Streamlit fits totals to the container and squeezes rows
@@ -111,12 +119,15 @@ def funnel_chart(stages: pl.DataFrame, title: str = "Learner funnel") -> alt.Lay
 
     def text(r: dict) -> str:
         if r["flag"] == "c":
-            return "suppressed (c)"
-        share = r["share_of_enrolled"]
-        return f"{r['learners']:,}" + (f" ({share:.0f} %)" if share is not None else "")
+            return SUPPRESSED_TEXT
+        share = r.get("share", r["share_of_enrolled"])
+        base = r.get("base") or "of those enrolled"
+        return f"{r['learners']:,}" + (f" ({share:.0f} % {base})" if share is not None else "")
 
+    if "share" not in stages.columns:  # a funnel frame from before shares had their base
+        stages = stages.with_columns(pl.col("share_of_enrolled").alias("share"), pl.lit(None).alias("base"))
     rows = stages.with_columns(
-        pl.struct("learners", "share_of_enrolled", "flag")
+        pl.struct("learners", "share_of_enrolled", "share", "base", "flag")
         .map_elements(text, return_dtype=pl.String)
         .alias("text")
     )
@@ -140,7 +151,8 @@ def funnel_chart(stages: pl.DataFrame, title: str = "Learner funnel") -> alt.Lay
     return alt.layer(bars, labels).properties(
         title=alt.Title(
             title,
-            subtitle="Distinct learners (% of those enrolled); stages under the threshold are hidden",
+            subtitle="Distinct learners (% of those enrolled; employment: of those observed at 12 months, "
+            "as in the table); stages under the threshold are hidden",
             anchor="start",
         ),
         height=alt.Step(36),
@@ -188,7 +200,8 @@ def percentile_heatmap(
         color=alt.Color(
             "percentile:Q",
             title="Percentile",
-            scale=alt.Scale(scheme="blueorange", domain=[0, 100], reverse=True),
+            # light ends only, so the dark cell text keeps a contrast of at least 4.5:1 everywhere
+            scale=alt.Scale(domain=[0, 50, 100], range=list(HEATMAP_RANGE)),
             legend=alt.Legend(orient="right", gradientLength=120),
         )
     )
@@ -251,3 +264,80 @@ def comparison_chart(published: pl.DataFrame, labels: dict[str, str]) -> alt.Lay
         ),
         height=alt.Step(14),
     )
+
+
+# Text colours on white with a contrast of at least 4.5:1 (WCAG AA), for charts printed or embedded.
+TEXT_DARK, TEXT_MUTED = "#222222", "#4D4D4D"
+CHART_CONFIG = {
+    "axis": {"labelColor": TEXT_DARK, "titleColor": TEXT_DARK, "labelFontSize": 11, "titleFontSize": 11},
+    "header": {"labelColor": TEXT_DARK, "titleColor": TEXT_DARK, "labelFontSize": 12},
+    "legend": {"labelColor": TEXT_DARK, "titleColor": TEXT_DARK},
+    "title": {"color": TEXT_DARK, "subtitleColor": TEXT_MUTED},
+    "view": {"stroke": None},
+}
+REPORT_METRICS = ("completion_rate", "employment_12m")
+
+
+def programmes_chart(
+    published: pl.DataFrame,
+    programmes: pl.DataFrame,
+    metrics: tuple[str, ...] = REPORT_METRICS,
+    title: str = "Programmes against their peers (%)",
+) -> alt.FacetChart:
+    """Every programme of `programmes` on each rate of `metrics`: the programme's value (point) with its
+    95 % interval (blue bar), the peers' interquartile range (grey band) and median (tick)."""
+    names = {
+        r["credential_id"]: _short(r["title"], r["credential_id"]) for r in programmes.iter_rows(named=True)
+    }
+    labels = {k: BY_KEY[k].label for k in metrics}
+    rows = published.filter(
+        pl.col("credential_id").is_in(list(names)) & pl.col("metric").is_in(list(metrics))
+    ).select(
+        pl.col("credential_id").replace_strict(names).alias("programme"),
+        pl.col("metric").replace_strict(labels).alias("metric_label"),
+        "value",
+        "ci_low",
+        "ci_high",
+        "peer_median",
+        "peer_p25",
+        "peer_p75",
+        pl.col("verdict").fill_null(""),
+    )
+    order = [names[c] for c in programmes["credential_id"].to_list()]
+    scale = alt.Scale(domain=[0, 100])
+    y = alt.Y("programme:N", title=None, sort=order, axis=alt.Axis(labelLimit=300))
+    tooltip = [
+        alt.Tooltip("programme:N", title="Programme"),
+        alt.Tooltip("value:Q", title="Value (%)", format=".1f"),
+        alt.Tooltip("ci_low:Q", title="95 % CI from", format=".1f"),
+        alt.Tooltip("ci_high:Q", title="95 % CI to", format=".1f"),
+        alt.Tooltip("peer_median:Q", title="Peer median (%)", format=".1f"),
+        alt.Tooltip("verdict:N", title="Verdict"),
+    ]
+    base = alt.Chart().encode(y=y, tooltip=tooltip)
+    spread = base.mark_rule(strokeWidth=9, color="#C8C8C8").encode(
+        x=alt.X("peer_p25:Q", scale=scale, title="Percent (%)"), x2="peer_p75:Q"
+    )
+    median = base.mark_tick(thickness=2, size=12, color=OKABE_ITO[5]).encode(x=alt.X("peer_median:Q"))
+    interval = base.mark_rule(strokeWidth=3, color=OKABE_ITO[0]).encode(x=alt.X("ci_low:Q"), x2="ci_high:Q")
+    point = base.mark_point(filled=True, size=40, color=OKABE_ITO[0], opacity=1).encode(x=alt.X("value:Q"))
+    return (
+        alt.layer(spread, median, interval, point, data=rows.to_pandas())
+        .properties(width=230, height=alt.Step(15))
+        .facet(column=alt.Column("metric_label:N", title=None, sort=[labels[k] for k in metrics]))
+        .properties(
+            title=alt.Title(
+                title,
+                subtitle="Point and blue bar: the programme and its 95 % interval; grey band: the middle "
+                "half of its peers (interquartile range); orange tick: peer median",
+                anchor="start",
+            )
+        )
+        .configure(**CHART_CONFIG)
+    )
+
+
+def _short(title: str | None, credential_id: str, limit: int = 34) -> str:
+    text = title or "(untitled)"
+    text = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return f"{text} ({credential_id})"

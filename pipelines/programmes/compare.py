@@ -1,14 +1,27 @@
 """Programme metrics beside their peers, under disclosure control (DOMAIN.md §6).
 
 `programme_metrics(mart)` turns `mart_programme` (one row per credential) into one row per programme and
-metric: value, numerator, denominator, Wilson 95 % interval, flag, and the peer group's size, median and
-the programme's percentile. The same published frame feeds the dashboard, the report and the release.
+metric: value, numerator, denominator, Wilson 95 % interval, flag, the peer group's size, median and
+interquartile range (p25–p75), the programme's percentile, and a one-line verdict. The same published
+frame feeds the dashboard, the report and the release.
 
-Disclosure rules, with the thresholds of `pipelines.publish.settings.disclosure()`:
+Peers: the programmes of every provider with the same ISCED-F broad field and EQF level when that group
+has at least `min_contributors` programmes with a published value of the metric; else (too small, or
+the EQF level unknown) every programme of the same field (`peer_basis` says which). Peer statistics are
+computed from published values only: perturbed, after primary and secondary suppression.
+
+Verdict (`verdict`, per programme and metric), from the programme's 95 % interval (for a count or a
+score, its value) and the peers' interquartile range: "above most peers" when the whole interval lies
+above the upper quartile, "below most peers" when it lies below the lower quartile, else "within the
+usual range"; "too few learners to say" when the programme's figure is suppressed or not applicable;
+"no peer group to compare with" when the peer statistics are (field unknown, or too few peers).
+
+Disclosure rules (pipelines/disclosure.py), with the thresholds of `pipelines.settings.settings().disclosure`:
 - a count of people (awards, funnel stages) below `min_people` is suppressed (`c`), except a
   programme's zero awards (a programme never awarded singles out no one);
 - a rate on a denominator below `min_denominator` is suppressed (`c`); no denominator is `z`;
-- a peer median and percentile need `min_contributors` peers with a publishable value, else `c`;
+- peer statistics (median, quartiles, percentile) need `min_contributors` peers with a publishable
+  value, else `c` (no peer group at all: `z`);
 - secondary suppression: where exactly one programme of a provider is suppressed for a metric, the
   provider's programme with the next smallest denominator is suppressed too, so the hidden figure cannot
   be recovered from a provider total published elsewhere (e.g. awards by provider in the cube).
@@ -20,9 +33,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines import cellkey
+from pipelines import cellkey, disclosure
+from pipelines.disclosure import Disclosure
 from pipelines.programmes.stats import peer_statistics, wilson_exprs
-from pipelines.publish.settings import Disclosure, disclosure
+from pipelines.settings import settings
 
 ANNEX_ELEMENTS = 9  # specification-level mandatory elements of Annex I counted in dim_credential
 
@@ -147,12 +161,17 @@ FUNNEL: tuple[Stage, ...] = (
 )
 
 PEER_KEYS = ("isced_f_broad", "eqf_level")
+BASIS_FIELD_EQF, BASIS_FIELD = "field and EQF level", "field only"
+ABOVE, WITHIN, BELOW = "above most peers", "within the usual range", "below most peers"
+TOO_FEW, NO_PEERS = "too few learners to say", "no peer group to compare with"
+VERDICTS = (ABOVE, WITHIN, BELOW, TOO_FEW, NO_PEERS)
 RESULT_SCHEMA = {
     "credential_id": pl.String,
     "provider_id": pl.String,
     "isced_f_broad": pl.String,
     "eqf_level": pl.Int64,
     "peer_group": pl.String,
+    "peer_basis": pl.String,
     "metric": pl.String,
     "unit": pl.String,
     "value": pl.Float64,
@@ -164,16 +183,13 @@ RESULT_SCHEMA = {
     "suppression": pl.String,
     "peer_n": pl.Int64,
     "peer_median": pl.Float64,
+    "peer_p25": pl.Float64,
+    "peer_p75": pl.Float64,
     "peer_flag": pl.String,
     "percentile": pl.Float64,
+    "verdict": pl.String,
 }
-
-
-def peer_group_label(field: str | None, level: int | None) -> str | None:
-    """The peer group's name, e.g. "06 · EQF 5"; None when the field or the level is unknown."""
-    if field is None or level is None:
-        return None
-    return f"{field} · EQF {int(level)}"
+PEER_STATS = ("peer_n", "peer_median", "peer_p25", "peer_p75", "percentile")
 
 
 def _key(mart: pl.DataFrame, column: str) -> pl.Expr:
@@ -263,69 +279,40 @@ def secondary(frame: pl.DataFrame, groups: tuple[str, ...] = ("provider_id", "me
     threshold wherever it is published.
     """
     additive = [m.key for m in METRICS if m.kind != "score"]
-    work = frame.with_row_index("_row").with_columns(
-        _size=pl.coalesce("denominator", "numerator").fill_null(0),
-        _primary=(pl.col("flag") == "c").fill_null(False),
-    )
-    candidates = work.filter(
-        pl.col("metric").is_in(additive)
-        & (pl.col("_primary").cast(pl.Int32).sum().over(groups) == 1)
-        & (pl.len().over(groups) > 1)
-        & pl.col("flag").is_null()
-    )
-    chosen = candidates.sort("_size", "credential_id").group_by(groups, maintain_order=True).first()["_row"]
-    picked = pl.col("_row").is_in(chosen.implode())
-    return work.with_columns(
-        pl.when(picked).then(pl.lit("c")).otherwise(pl.col("flag")).alias("flag"),
-        pl.when(picked)
-        .then(pl.lit("secondary"))
-        .when(pl.col("_primary"))
-        .then(pl.lit("primary"))
-        .otherwise(None)
-        .alias("suppression"),
-    ).drop("_row", "_size", "_primary")
+    return disclosure.secondary(frame, groups, pl.col("metric").is_in(additive), "credential_id")
 
 
 def programme_metrics(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
     """The published comparison frame: one row per programme and metric (see the module docstring)."""
-    rules = rules or disclosure()
+    rules = rules or settings().disclosure
     if mart.is_empty():
         return pl.DataFrame(schema=RESULT_SCHEMA)
     frame = _long(mart, rules).with_columns(_primary(rules))
-    frame = frame.with_columns(eligible=pl.col("flag").is_null() & pl.col("value").is_not_null())
-    frame = peer_statistics(frame, ["metric", *PEER_KEYS], "value", "eligible")
-    low, high = wilson_exprs(pl.col("p_numerator"), pl.col("p_denominator"))
-    is_rate = pl.col("metric").is_in(list(RATES))
-    small_group = pl.col("peer_n") < rules.min_contributors
-    frame = frame.with_columns(
-        pl.when(is_rate & pl.col("flag").is_null()).then(low * 100).alias("ci_low"),
-        pl.when(is_rate & pl.col("flag").is_null()).then(high * 100).alias("ci_high"),
-        pl.when(pl.col("peer_n").is_null())
-        .then(pl.lit("z"))
-        .when(small_group)
-        .then(pl.lit("c"))
-        .otherwise(None)
-        .alias("peer_flag"),
-        pl.concat_str(pl.col("isced_f_broad"), pl.lit(" · EQF "), pl.col("eqf_level").cast(pl.String)).alias(
-            "peer_group"
-        ),
-    )
     frame = secondary(frame)  # decided on the true figures; the perturbed ones are published
     frame = frame.drop("numerator", "denominator").rename(
         {"p_numerator": "numerator", "p_denominator": "denominator"}
     )
-    hidden = pl.col("flag") == "c"
-    blank = pl.col("flag").is_in(["c", "z"])
-    peer_hidden = pl.col("peer_flag").is_in(["c", "z"])
+    frame = frame.with_columns(eligible=pl.col("flag").is_null() & pl.col("value").is_not_null())
+    frame = _peers(frame, rules)
+    low, high = wilson_exprs(pl.col("numerator"), pl.col("denominator"))
+    is_rate = pl.col("metric").is_in(list(RATES))
+    blank = pl.col("flag").is_in(disclosure.BLANKS_VALUE)
     frame = frame.with_columns(
-        pl.when(blank).then(None).otherwise(pl.col("value")).alias("value"),
-        pl.when(hidden).then(None).otherwise(pl.col("numerator")).alias("numerator"),
-        pl.when(hidden).then(None).otherwise(pl.col("denominator")).alias("denominator"),
+        pl.when(is_rate & pl.col("flag").is_null()).then(low * 100).alias("ci_low"),
+        pl.when(is_rate & pl.col("flag").is_null()).then(high * 100).alias("ci_high"),
+    )
+    peer_hidden = pl.col("peer_flag").is_in(disclosure.BLANKS_VALUE)
+    frame = frame.with_columns(
+        *disclosure.blank(),
         pl.when(blank).then(None).otherwise(pl.col("ci_low")).alias("ci_low"),
         pl.when(blank).then(None).otherwise(pl.col("ci_high")).alias("ci_high"),
-        pl.when(peer_hidden).then(None).otherwise(pl.col("peer_median")).alias("peer_median"),
+        *[
+            pl.when(peer_hidden).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("peer_median", "peer_p25", "peer_p75")
+        ],
         pl.when(peer_hidden | blank).then(None).otherwise(pl.col("percentile")).alias("percentile"),
     )
+    frame = frame.with_columns(_verdict())
     order = {m.key: i for i, m in enumerate(METRICS)}
     return (
         frame.with_columns(_order=pl.col("metric").replace_strict(order, return_dtype=pl.Int32))
@@ -335,20 +322,74 @@ def programme_metrics(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl
     )
 
 
+def _peers(frame: pl.DataFrame, rules: Disclosure) -> pl.DataFrame:
+    """Peer statistics on field and EQF level where that group is large enough, else on the field."""
+    exact = peer_statistics(frame, ["metric", *PEER_KEYS], "value", "eligible")
+    by_field = peer_statistics(frame, ["metric", "isced_f_broad"], "value", "eligible").select(
+        [pl.col(c).alias(f"_f_{c}") for c in PEER_STATS]
+    )
+    work = pl.concat([exact, by_field], how="horizontal")
+    use_exact = (pl.col("peer_n") >= rules.min_contributors).fill_null(False)
+    has_field = pl.col("isced_f_broad").is_not_null()
+    basis = pl.when(use_exact).then(pl.lit(BASIS_FIELD_EQF)).when(has_field).then(pl.lit(BASIS_FIELD))
+    label = (
+        pl.when(use_exact)
+        .then(pl.concat_str(pl.col("isced_f_broad"), pl.lit(" · EQF "), pl.col("eqf_level").cast(pl.String)))
+        .when(has_field)
+        .then(pl.concat_str(pl.col("isced_f_broad"), pl.lit(" · all EQF levels")))
+    )
+    work = work.with_columns(
+        *[pl.when(use_exact).then(pl.col(c)).otherwise(pl.col(f"_f_{c}")).alias(c) for c in PEER_STATS],
+        basis.alias("peer_basis"),
+        label.alias("peer_group"),
+    ).drop([f"_f_{c}" for c in PEER_STATS])
+    return work.with_columns(
+        pl.when(pl.col("peer_n").is_null())
+        .then(pl.lit("z"))
+        .when(pl.col("peer_n") < rules.min_contributors)
+        .then(pl.lit("c"))
+        .otherwise(None)
+        .alias("peer_flag"),
+    )
+
+
+def _verdict() -> pl.Expr:
+    """The one-line verdict (module docstring) from the published interval and the peers' quartiles."""
+    low = pl.coalesce(pl.col("ci_low"), pl.col("value"))
+    high = pl.coalesce(pl.col("ci_high"), pl.col("value"))
+    return (
+        pl.when(pl.col("flag").is_not_null() | pl.col("value").is_null())
+        .then(pl.lit(TOO_FEW))
+        .when(pl.col("peer_flag").is_not_null() | pl.col("peer_p25").is_null())
+        .then(pl.lit(NO_PEERS))
+        .when(low > pl.col("peer_p75"))
+        .then(pl.lit(ABOVE))
+        .when(high < pl.col("peer_p25"))
+        .then(pl.lit(BELOW))
+        .otherwise(pl.lit(WITHIN))
+        .alias("verdict")
+    )
+
+
 def peer_groups(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
-    """One row per peer group and metric: programmes in the group, contributors, median (or `c`)."""
-    rules = rules or disclosure()
-    published = programme_metrics(mart, rules)
+    """One row per peer group in use and metric: the programmes compared with it, its contributors,
+    median and quartiles (or `c`). A field-only group (`peer_basis`) has no EQF level."""
+    rules = rules or settings().disclosure
+    published = programme_metrics(mart, rules).with_columns(
+        pl.when(pl.col("peer_basis") == BASIS_FIELD_EQF).then(pl.col("eqf_level")).alias("eqf_level")
+    )
     return (
         published.filter(pl.col("peer_group").is_not_null())
-        .group_by("isced_f_broad", "eqf_level", "peer_group", "metric")
+        .group_by("isced_f_broad", "eqf_level", "peer_group", "peer_basis", "metric")
         .agg(
             pl.len().cast(pl.Int64).alias("programmes"),
             pl.col("peer_n").first().alias("contributors"),
             pl.col("peer_median").first().alias("median"),
+            pl.col("peer_p25").first().alias("p25"),
+            pl.col("peer_p75").first().alias("p75"),
             pl.col("peer_flag").first().alias("flag"),
         )
-        .sort("isced_f_broad", "eqf_level", "metric")
+        .sort("isced_f_broad", "eqf_level", "metric", nulls_last=True)
     )
 
 
@@ -375,12 +416,51 @@ def _funnel_counts(rows: pl.DataFrame, rules: Disclosure) -> dict[str, int]:
     return {k: int(v) for k, v in shown.row(0, named=True).items()}
 
 
-def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
-    """The learner funnel of one programme (or the sum over several): stage, learners, share of enrolled.
+# One base for the funnel and the table: a stage's share is of the enrolled learners, except employment,
+# which is the table's employment rate (employed ÷ observations 12 months after an award, as OUT-1b),
+# computed by the same code from the same perturbed counts, so the funnel and the table show one figure.
+ENROLLED_BASE = "of those enrolled"
+EMPLOYED_BASE = "of those observed 12 months after the award"
 
-    A stage with fewer than `min_people` learners is suppressed (`c`); shares are of the enrolled count.
+
+def _summed(rows: pl.DataFrame) -> pl.DataFrame:
+    """The programmes `rows` as one programme: counts summed, cell keys summed (a sum of cells is a
+    cell whose key is the sum of theirs)."""
+    counts = [c for c in rows.columns if f"{c}_key" in rows.columns]
+    plain = [m.numerator for m in METRICS] + [m.denominator for m in METRICS if m.denominator]
+    plain = [c for c in dict.fromkeys(plain) if c in rows.columns and c not in counts]
+    return rows.select(
+        pl.lit("all").alias("credential_id"),
+        pl.lit("all").alias("provider_id"),
+        pl.lit(None, pl.String).alias("isced_f_broad"),
+        pl.lit(None, pl.Int64).alias("eqf_level"),
+        *[pl.col(c).cast(pl.Int64).sum() for c in counts + plain],
+        *[
+            pl.when(pl.col(f"{c}_key").is_not_null().any())
+            .then(pl.col(f"{c}_key").cast(pl.Int64).sum() % cellkey.MODULUS)
+            .alias(f"{c}_key")
+            for c in counts
+        ],
+    )
+
+
+def _employment(rows: pl.DataFrame, rules: Disclosure) -> float | None:
+    """The published employment rate at 12 months of `rows` summed (None when suppressed or n/a)."""
+    if not rows.height:
+        return None
+    cells = _long(_summed(rows), rules).with_columns(_primary(rules))
+    row = cells.filter(pl.col("metric") == "employment_12m").row(0, named=True)
+    return None if row["flag"] is not None else row["value"]
+
+
+def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
+    """The learner funnel of one programme (or the sum over several): stage, learners, share and its base.
+
+    A stage with fewer than `min_people` learners is suppressed (`c`). `share` is of the enrolled
+    learners (`share_of_enrolled`), except the employment stage's: the programme table's employment
+    rate (`base` says which; see EMPLOYED_BASE).
     """
-    rules = rules or disclosure()
+    rules = rules or settings().disclosure
     published = _funnel_counts(rows, rules)
     totals = {s.key: int(rows[s.column].sum()) if rows.height else 0 for s in FUNNEL}
     enrolled, shown_enrolled = totals["enrolled"], published["enrolled"]
@@ -388,15 +468,21 @@ def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
     for i, s in enumerate(FUNNEL, start=1):
         n, shown = totals[s.key], published[s.key]
         hidden = 0 < n < rules.min_people
+        of_enrolled = (
+            None
+            if hidden or enrolled < rules.min_denominator or not shown_enrolled
+            else min(shown / shown_enrolled * 100, 100.0)
+        )
+        employed = s.key == "employed_12m"
         out.append(
             {
                 "stage_order": i,
                 "stage": s.key,
                 "label": s.label,
                 "learners": None if hidden else shown,
-                "share_of_enrolled": None
-                if hidden or enrolled < rules.min_denominator or not shown_enrolled
-                else min(shown / shown_enrolled * 100, 100.0),
+                "share_of_enrolled": of_enrolled,
+                "share": (None if hidden else _employment(rows, rules)) if employed else of_enrolled,
+                "base": EMPLOYED_BASE if employed else ENROLLED_BASE,
                 "flag": "c" if hidden else None,
             }
         )
@@ -408,6 +494,8 @@ def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
             "label": pl.String,
             "learners": pl.Int64,
             "share_of_enrolled": pl.Float64,
+            "share": pl.Float64,
+            "base": pl.String,
             "flag": pl.String,
         },
     )
@@ -415,7 +503,7 @@ def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
 
 def funnel_table(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
     """The funnel of every programme (long: one row per programme and stage), for the release."""
-    rules = rules or disclosure()
+    rules = rules or settings().disclosure
     parts = []
     for i, s in enumerate(FUNNEL, start=1):
         n = pl.col(s.column).cast(pl.Int64)

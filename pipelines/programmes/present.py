@@ -9,17 +9,20 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.codes import FIELD_NAMES
+from pipelines.disclosure import FLAGS, NOT_APPLICABLE_TEXT, SUPPRESSED_TEXT, flag_text
 from pipelines.programmes.compare import BY_KEY, METRICS
 
-SUPPRESSED = "suppressed (c)"
+SUPPRESSED = SUPPRESSED_TEXT
 TABLE_LEGEND = (
-    "value · Pnn = percentile among peers (P50 = the peer median); c = suppressed by disclosure control; "
-    "– = not applicable. Peers: programmes of every provider with the same ISCED-F broad field and EQF level."
+    f"value · Pnn = percentile among peers (P50 = the peer median); c = {FLAGS['c'].meaning}; "
+    f"– = {FLAGS['z'].label}. Peers: programmes of every provider with the same ISCED-F broad field and EQF "
+    "level, or the same field alone when that group is too small or the level unknown."
 )
-NOT_APPLICABLE = "n/a"
+NOT_APPLICABLE = NOT_APPLICABLE_TEXT
+# The flags in the programmes' own words: why a programme's figure is hidden or does not apply.
 FLAG_NOTES = {
-    "c": "suppressed by disclosure control (too few people, or a peer group of fewer than the minimum)",
-    "z": "not applicable (no one in the denominator, or the field or EQF level is unknown)",
+    "c": flag_text("c", "too few people, or a peer group of fewer than the minimum", named=False),
+    "z": flag_text("z", "no one in the denominator, or the field or EQF level is unknown"),
 }
 
 
@@ -39,6 +42,15 @@ def ci_text(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return ""
     return f"{low:.1f}–{high:.1f} %"
+
+
+def iqr_text(low: float | None, high: float | None, unit: str) -> str:
+    """The peers' interquartile range, "42.8–48.3 %", or "" when it may not be shown."""
+    if low is None or high is None:
+        return ""
+    if unit == "%":
+        return f"{low:.1f}–{high:.1f} %"
+    return f"{low:,.0f}–{high:,.0f}"
 
 
 def percentile_text(percentile: float | None) -> str:
@@ -93,6 +105,45 @@ def programme_table(programmes: pl.DataFrame, published: pl.DataFrame, compact: 
     )
 
 
+def programme_values(programmes: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
+    """One row per programme of `programmes` (mart rows) with numeric, sortable columns: per metric its
+    value (`<key>`, in its unit), peer percentile (`<key>_percentile`), peer median and quartiles
+    (`<key>_peer_median`, `_peer_p25`, `_peer_p75`), peer basis (`<key>_peer_basis`) and verdict
+    (`<key>_verdict`). Suppressed or not-applicable figures are null, with `<key>_flag` saying which:
+    presentation formats them ("c", "–"), the data stays numeric."""
+    ids = programmes["credential_id"].to_list()
+    rows = published.filter(pl.col("credential_id").is_in(ids))
+    parts = ("value", "percentile", "peer_median", "peer_p25", "peer_p75", "peer_basis", "verdict", "flag")
+    wide_parts = [
+        rows.pivot(on="metric", index="credential_id", values=part).rename(
+            {
+                m.key: m.key if part == "value" else f"{m.key}_{part}"
+                for m in METRICS
+                if m.key in rows["metric"]
+            }
+        )
+        for part in parts
+    ]
+    head = programmes.select(
+        "credential_id",
+        pl.col("title").fill_null("(untitled)").alias("title"),
+        "isced_f_broad",
+        pl.col("eqf_level").cast(pl.Int64),
+    )
+    out = head
+    for part in wide_parts:
+        out = out.join(part, on="credential_id", how="left")
+    order = ["credential_id", "title", "isced_f_broad", "eqf_level"]
+    order += [m.key if p == "value" else f"{m.key}_{p}" for m in METRICS for p in parts]
+    return out.select([c for c in order if c in out.columns])
+
+
+def verdict_counts(published: pl.DataFrame, metric: str) -> dict[str, int]:
+    """How many programmes of `published` get each verdict on `metric` (for summary sentences)."""
+    found = published.filter(pl.col("metric") == metric)["verdict"].value_counts()
+    return {r["verdict"]: int(r["count"]) for r in found.iter_rows(named=True)}
+
+
 def detail_table(published: pl.DataFrame, credential_id: str) -> pl.DataFrame:
     """One programme against its peers: one row per metric with value, CI, peer median and percentile."""
     rows = []
@@ -106,8 +157,11 @@ def detail_table(published: pl.DataFrame, credential_id: str) -> pl.DataFrame:
                 "Numerator": r["numerator"],
                 "Denominator": r["denominator"],
                 "Peer median": value_text(r["peer_median"], m.unit, r["peer_flag"]),
+                "Peer range (IQR)": iqr_text(r["peer_p25"], r["peer_p75"], m.unit),
                 "Percentile": percentile_text(r["percentile"]),
                 "Peers": r["peer_n"],
+                "Peer basis": r["peer_basis"] or "",
+                "Verdict": r["verdict"] or "",
                 "Flag": r["flag"] or "",
             }
         )
@@ -118,8 +172,11 @@ def detail_table(published: pl.DataFrame, credential_id: str) -> pl.DataFrame:
         "Numerator": pl.Float64,
         "Denominator": pl.Float64,
         "Peer median": pl.String,
+        "Peer range (IQR)": pl.String,
         "Percentile": pl.String,
         "Peers": pl.Int64,
+        "Peer basis": pl.String,
+        "Verdict": pl.String,
         "Flag": pl.String,
     }
     return pl.DataFrame(rows, schema=schema)

@@ -54,6 +54,18 @@ def median(values: Iterable[float | None]) -> float | None:
     return float(data[mid]) if len(data) % 2 else (data[mid - 1] + data[mid]) / 2
 
 
+def quantile(values: Iterable[float | None], q: float) -> float | None:
+    """The q-quantile (0 <= q <= 1) of the non-missing values by linear interpolation between order
+    statistics (position q x (n - 1), as numpy's and polars' "linear"); None if none."""
+    data = sorted(v for v in values if v is not None)
+    if not data:
+        return None
+    pos = q * (len(data) - 1)
+    low = math.floor(pos)
+    high = min(low + 1, len(data) - 1)
+    return float(data[low] + (data[high] - data[low]) * (pos - low))
+
+
 def percentile_rank(value: float | None, peers: Sequence[float | None]) -> float | None:
     """Mid-rank percentile of `value` among `peers` (which include the value itself), in percent:
     100 × (peers below + ½ × peers equal) / peers. The best of 10 distinct values is at 95, the worst at 5.
@@ -69,7 +81,8 @@ def percentile_rank(value: float | None, peers: Sequence[float | None]) -> float
 def peer_statistics(
     frame: pl.DataFrame, groups: Sequence[str], value: str = "value", eligible: str = "eligible"
 ) -> pl.DataFrame:
-    """Add peer_n, peer_median and percentile over the rows of each group where `eligible` is true.
+    """Add peer_n, peer_median, peer_p25, peer_p75 (the interquartile range, `quantile`) and percentile
+    over the rows of each group where `eligible` is true.
 
     Rows outside a group (a null in any group column) get no peer statistics; ineligible rows get the
     group's figures but no percentile of their own.
@@ -81,6 +94,14 @@ def peer_statistics(
     return frame.with_columns(
         pl.when(in_group).then(n).otherwise(None).cast(pl.Int64).alias("peer_n"),
         pl.when(in_group).then(counted.median().over(groups)).otherwise(None).alias("peer_median"),
+        pl.when(in_group)
+        .then(counted.quantile(0.25, "linear").over(groups))
+        .otherwise(None)
+        .alias("peer_p25"),
+        pl.when(in_group)
+        .then(counted.quantile(0.75, "linear").over(groups))
+        .otherwise(None)
+        .alias("peer_p75"),
         pl.when(pl.col(eligible) & in_group & (n > 0))
         .then((rank - 0.5) / n * 100)
         .otherwise(None)

@@ -1,5 +1,6 @@
-"""The release's data dictionary, generated from the table contracts, the indicator registry and the
-programme metric definitions: one entry per column of every file, with type, unit and allowed values.
+"""The release's data dictionary, generated from the YAML of the warehouse tables (pipelines/sql), the
+table contracts, the indicator registry and the programme metric definitions: one entry per column of
+every file, with type, unit and allowed values.
 
 `describe` refuses a table with an undocumented column, so a release cannot ship one.
 """
@@ -8,26 +9,43 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines import disclosure
+from pipelines.contracts import contracts
 from pipelines.errors import ObservatoryError
+from pipelines.indicators.engine import BREAKDOWNS
+from pipelines.indicators.registry import DIMENSION_NAMES, INDICATORS, KINDS
+from pipelines.programmes.compare import FUNNEL, METRICS
 from pipelines.publish.release_tables import TableSpec
+from pipelines.sql.models import models
 
-FLAGS = {
-    "c": "confidential: suppressed by disclosure control (value, and for c also numerator and denominator, "
-    "left blank)",
-    "z": "not applicable (no denominator, or not defined for this group)",
-    "u": "low reliability",
-    "p": "provisional",
-    "b": "break in series",
+# The flag vocabulary (pipelines/disclosure.py) as the release's dictionary words it, per column of a table.
+_FLAG_DETAIL = {
+    "c": "value, and for c also numerator and denominator, left blank",
+    "z": "no denominator, or not defined for this group",
 }
+FLAGS = {code: flag.text(_FLAG_DETAIL.get(code, "")) for code, flag in disclosure.FLAGS.items()}
+_C, _Z = disclosure.FLAGS["c"], disclosure.FLAGS["z"]
 FLAG_TEXT = (
-    "Eurostat-style flag: c = confidential (suppressed), z = not applicable; blank when the value is shown."
+    f"Eurostat-style flag: c = {_C.label} (suppressed), z = {_Z.label}; blank when the value is shown."
 )
+# What the registry's fields mean; indicator_id and breakdown as the cube's YAML describes them
+# (pipelines/sql/public/pub_indicator_cube.yml), for every table that carries them.
 REGISTRY_TEXT = {
-    "indicator_id": "Indicator identifier; its definition is in the indicators table (indicator registry).",
-    "breakdown": "Breakdown the row belongs to (overall, year, country, …).",
     "dimension": "Dimension of the indicator.",
     "kind": "How the value follows from numerator and denominator.",
 }
+CUBE = "pub_indicator_cube"
+
+
+def _registry_text(field: str) -> str:
+    return REGISTRY_TEXT.get(field) or models()[CUBE].column(field).description
+
+
+def _values(source: str, codes: tuple | None) -> dict[str, str] | None:
+    """The meanings of a column's codes from `source` ("registry:<field>" or "flag")."""
+    if source == "flag":
+        return {str(k): FLAGS[str(k)] for k in (codes or disclosure.IN_USE)}
+    return _registry_values(source.removeprefix("registry:"))
 
 
 def _type(dtype: pl.DataType) -> str:
@@ -46,9 +64,6 @@ def _type(dtype: pl.DataType) -> str:
 
 
 def _registry_values(field: str) -> dict[str, str] | None:
-    from pipelines.indicators.engine import BREAKDOWNS
-    from pipelines.indicators.registry import DIMENSION_NAMES, INDICATORS, KINDS
-
     if field == "indicator_id":
         return {i.id: i.name for i in INDICATORS}
     if field == "breakdown":
@@ -62,14 +77,18 @@ def _registry_values(field: str) -> dict[str, str] | None:
 
 def column_doc(spec: TableSpec, name: str, dtype: pl.DataType) -> dict:
     """The dictionary entry of one column; raises when the column has no documented meaning."""
-    from pipelines.contracts import contracts
-
     col = spec.column(name)
     if col is None:
         raise ObservatoryError(f"release table {spec.name} has an undocumented column {name!r}")
     entry: dict = {"name": name, "type": _type(dtype)}
     values: dict[str, str] | None = None
-    if col.source.startswith("contract:"):
+    codes: tuple[str, ...] | None = None
+    if col.source == "model":
+        c = models()[spec.model].column(name)
+        description, codes, source = c.description, c.accepted, c.origin
+        if codes:
+            values = {str(v): str(v).replace("_", " ") for v in codes}
+    elif col.source.startswith("contract:"):
         table, column = col.source.removeprefix("contract:").split(".")
         c = contracts()[table].column(column)
         description = c.description
@@ -78,27 +97,25 @@ def column_doc(spec: TableSpec, name: str, dtype: pl.DataType) -> dict:
         source = f"table contract {table}.{column}"
     elif col.source.startswith("registry:"):
         field = col.source.removeprefix("registry:")
-        description = REGISTRY_TEXT[field]
+        description = _registry_text(field)
         values = _registry_values(field)
         source = "indicator registry"
     elif col.source == "metric":
-        from pipelines.programmes.compare import METRICS
-
         description = "Programme metric; definitions under values."
         values = {m.key: f"{m.label} ({m.unit}): {m.definition}" for m in METRICS}
         source = "programme metrics (pipelines/programmes/compare.py)"
     elif col.source == "stage":
-        from pipelines.programmes.compare import FUNNEL
-
         description = "Funnel stage."
         values = {s.key: s.label for s in FUNNEL}
         source = "programme funnel (pipelines/programmes/compare.py)"
     elif col.source == "flag":
         description = FLAG_TEXT
-        values = {k: FLAGS[k] for k in ("c", "z")}
+        values = {k: FLAGS[k] for k in disclosure.IN_USE}
         source = "publishing conventions (DOMAIN.md §6)"
     else:
         description, source = "", "release"
+    if col.values:
+        values = _values(col.values, codes)
     description = " ".join(part for part in (description, col.text) if part).strip()
     if not description:
         raise ObservatoryError(f"release table {spec.name}: column {name!r} has an empty description")
@@ -134,8 +151,9 @@ def markdown(dictionary: dict) -> str:
         f"Release `{dictionary['version']}` · data cut-off {dictionary['data_cutoff']} · build "
         f"`{dictionary['build_id']}` · access: {dictionary['access']}.",
         "",
-        "Generated from the table contracts (`pipelines/contracts/`), the indicator registry "
-        "(`pipelines/indicators/registry.py`) and the programme metric definitions. Every table is "
+        "Generated from the warehouse tables' YAML (`pipelines/sql/`), the table contracts "
+        "(`pipelines/contracts/`), the indicator registry (`pipelines/indicators/registry.py`) and the "
+        "programme metric definitions. Every table is "
         "published as CSV (UTF-8, comma-separated, header row, empty = missing) and Parquet.",
         "",
         "## Flags",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import zipfile
@@ -32,14 +33,17 @@ import duckdb
 import polars as pl
 import yaml
 
+from pipelines.disclosure import Disclosure
 from pipelines.errors import ObservatoryError
+from pipelines.indicators.engine import BREAKDOWNS
+from pipelines.indicators.registry import INDICATORS
+from pipelines.publish import sdmx
 from pipelines.publish.csv_safe import neutralise
 from pipelines.publish.dictionary import FLAGS, describe, markdown
 from pipelines.publish.release_tables import PUBLIC, PUBLIC_TABLES, RESTRICTED, RESTRICTED_TABLES, TableSpec
-from pipelines.publish.settings import Disclosure, _load, config_path, disclosure
+from pipelines.settings import DEFAULT_RELEASES, DEFAULT_RESTRICTED, ReleaseSettings, settings
+from pipelines.warehouse import connect_readonly
 
-DEFAULT_RELEASES = Path("data/releases")
-DEFAULT_RESTRICTED = Path("data/restricted_releases")
 CHECKSUMS = "SHA256SUMS"
 PARQUET_MISSING = ["", "nan", "NaN"]  # frictionless reads Parquet through pandas: a null number is NaN
 DOCS = {
@@ -51,21 +55,9 @@ DOCS = {
 }
 
 
-@dataclass(frozen=True)
-class ReleaseSettings:
-    title: str = "Microcredential Observatory indicators"
-    publisher: str = "Microcredential Observatory"
-    licence: str = "CC-BY-4.0"
-    licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
-
-
 def release_settings() -> ReleaseSettings:
-    """The `[release]` section of config/observatory.toml (title, publisher, licence, licence_url)."""
-    raw = _load(str(config_path())).get("release", {})
-    unknown = set(raw) - set(ReleaseSettings.__dataclass_fields__)
-    if unknown:
-        raise ObservatoryError(f"unknown release setting(s) {', '.join(sorted(unknown))}", config_path())
-    return ReleaseSettings(**{k: str(v) for k, v in raw.items()})
+    """The `[release]` section of the settings (title, publisher, licence, licence_url)."""
+    return settings().release
 
 
 @dataclass
@@ -78,6 +70,7 @@ class Release:
     rows: dict[str, int] = field(default_factory=dict)
     previous: str | None = None
     seconds: float = 0.0
+    release: str = ""  # the human version, YYYY.N
 
 
 @dataclass(frozen=True)
@@ -124,9 +117,7 @@ def export(
     on_step: Callable[[str], None] | None = None,
 ) -> list[Release]:
     """Write the public release of `warehouse` (and, only when `restricted`, the restricted one)."""
-    from pipelines.warehouse import connect_readonly
-
-    rules = rules or disclosure()
+    rules = rules or settings().disclosure
     con = connect_readonly(warehouse)
     try:
         identity = build_identity(con)
@@ -141,7 +132,14 @@ def export(
         if restricted:
             releases.append(
                 write_release(
-                    con, identity, RESTRICTED_TABLES, Path(restricted_out), RESTRICTED, rules, on_step
+                    con,
+                    identity,
+                    RESTRICTED_TABLES,
+                    Path(restricted_out),
+                    RESTRICTED,
+                    rules,
+                    on_step,
+                    release=releases[0].release,
                 )
             )
     finally:
@@ -157,7 +155,11 @@ def write_release(
     access: str,
     rules: Disclosure,
     on_step: Callable[[str], None] | None = None,
+    *,
+    release: str | None = None,
 ) -> Release:
+    """Write one release into `out`. `release` is its human version (default: the next `YYYY.N` of `out`,
+    or the one this build already has there)."""
     started = time.perf_counter()
     step = on_step or (lambda _msg: None)
     if any(t.access != access for t in tables):
@@ -165,6 +167,7 @@ def write_release(
     settings = release_settings()
     version = identity.version + ("-restricted" if access == RESTRICTED else "")
     out.mkdir(parents=True, exist_ok=True)
+    release = release or human_version(out, identity, version)
     tmp = out / f".{version}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "data").mkdir(parents=True)
@@ -178,13 +181,20 @@ def write_release(
             frame.write_parquet(tmp / files[1], compression="zstd", statistics=True)
             entries.append(describe(spec, frame, files))
             frames[spec.name] = frame
+        sdmx_files = []
+        if access == PUBLIC and "indicator_cube" in frames:
+            step("sdmx")
+            sdmx_files = _write_sdmx(tmp, frames["indicator_cube"], identity, _title(settings, access))
         dictionary = {
             "title": _title(settings, access),
             "version": version,
+            "release": release,
             "access": access,
             "data_cutoff": identity.data_cutoff.isoformat(),
             "build_id": identity.build_id,
             "licence": settings.licence,
+            "url": release_url(settings, release),
+            "doi": settings.doi or None,
             "flags": FLAGS,
             "disclosure": {
                 "min_people": rules.min_people,
@@ -193,13 +203,16 @@ def write_release(
                 "round_people_to": rules.round_people_to,
             },
             "tables": entries,
+            **({"sdmx": sdmx.describe()} if sdmx_files else {}),
         }
         (tmp / "dictionary.json").write_text(_json(dictionary), encoding="utf-8")
-        (tmp / "DICTIONARY.md").write_text(markdown(dictionary), encoding="utf-8")
+        sdmx_md = ("\n" + sdmx.markdown()) if sdmx_files else ""
+        (tmp / "DICTIONARY.md").write_text(markdown(dictionary) + sdmx_md, encoding="utf-8")
         previous = previous_release(out, version, access, identity)
         step("changelog")
         (tmp / "CHANGELOG.md").write_text(changelog(dictionary, tmp, previous), encoding="utf-8")
-        (tmp / "CITATION.cff").write_text(citation_cff(settings, identity, version, access), encoding="utf-8")
+        cff = citation_cff(settings, identity, version, access, release)
+        (tmp / "CITATION.cff").write_text(cff, encoding="utf-8")
         (tmp / "README.md").write_text(readme(settings, identity, dictionary), encoding="utf-8")
         package = datapackage(settings, identity, dictionary, tmp)
         (tmp / "datapackage.json").write_text(_json(package), encoding="utf-8")
@@ -225,7 +238,14 @@ def write_release(
         {name: f.height for name, f in frames.items()},
         previous.name if previous else None,
         time.perf_counter() - started,
+        release,
     )
+
+
+def _write_sdmx(folder: Path, cube: pl.DataFrame, identity: BuildIdentity, title: str) -> list[str]:
+    """The public cube as SDMX-CSV 2.0 with its SDMX-ML 3.0 structure (pipelines/publish/sdmx.py)."""
+    indicators = [(i.id, i.name, i.unit) for i in INDICATORS]
+    return sdmx.write(folder, cube, indicators, list(BREAKDOWNS), title, identity.build_id, identity.built_at)
 
 
 def _title(settings: ReleaseSettings, access: str) -> str:
@@ -374,23 +394,73 @@ def _indicator_changes(previous: Path, folder: Path) -> list[str]:
     return lines
 
 
-def suggested_citation(settings: ReleaseSettings, identity: BuildIdentity, version: str, access: str) -> str:
+def human_version(out: Path, identity: BuildIdentity, version: str) -> str:
+    """`YYYY.N`: the year the build was made and its place among that year's releases in `out` (the number
+    this build's release already has there, when it is exported again, so the files repeat)."""
+    year = identity.built_at.year
+    current = read_package(out / version) or {}
+    if re.fullmatch(rf"{year}\.[0-9]+", str(current.get("release", ""))):
+        return str(current["release"])
+    numbers = []
+    for folder in out.iterdir() if out.exists() else ():
+        if not folder.is_dir() or folder.name.startswith(".") or folder.name == version:
+            continue
+        found = re.fullmatch(rf"{year}\.([0-9]+)", str((read_package(folder) or {}).get("release", "")))
+        if found:
+            numbers.append(int(found.group(1)))
+    return f"{year}.{max(numbers, default=0) + 1}"
+
+
+def release_url(settings: ReleaseSettings, release: str) -> str | None:
+    """The citable address of a release, `<base_url>/releases/<release>` (None without a base URL)."""
+    base = settings.base_url.strip().rstrip("/")
+    return f"{base}/releases/{release}" if base and release else None
+
+
+def doi_url(doi: str) -> str | None:
+    doi = doi.strip()
+    if not doi:
+        return None
+    return doi if doi.startswith(("http://", "https://")) else f"https://doi.org/{doi}"
+
+
+def suggested_citation(
+    settings: ReleaseSettings, identity: BuildIdentity, version: str, access: str, release: str = ""
+) -> str:
+    """The suggested citation: publisher, year, title, version, release, cut-off, DOI or URL, licence."""
+    named = f"version {release} (release {version}" if release else f"release {version} ("
+    link = doi_url(settings.doi) or release_url(settings, release)
     return (
-        f"{settings.publisher} ({identity.built_at.year}). {_title(settings, access)}, release {version} "
-        f"(data cut-off {identity.data_cutoff.isoformat()}) [Data set]. Licence: {settings.licence}."
+        f"{settings.publisher} ({identity.built_at.year}). {_title(settings, access)}, {named}"
+        f"{', ' if release else ''}data cut-off {identity.data_cutoff.isoformat()}) [Data set]. "
+        + (f"{link}. " if link else "")
+        + f"Licence: {settings.licence}."
     )
 
 
-def citation_cff(settings: ReleaseSettings, identity: BuildIdentity, version: str, access: str) -> str:
-    data = {
+def citation_cff(
+    settings: ReleaseSettings, identity: BuildIdentity, version: str, access: str, release: str = ""
+) -> str:
+    data: dict = {
         "cff-version": "1.2.0",
         "message": "If you use this data set, please cite it as below.",
         "type": "dataset",
         "title": _title(settings, access),
-        "version": version,
+        "version": release or version,
         "date-released": identity.built_at.date().isoformat(),
         "authors": [{"name": settings.publisher}],
         "license": settings.licence,
+    }
+    url = release_url(settings, release)
+    if settings.doi.strip():
+        data["doi"] = settings.doi.strip().removeprefix("https://doi.org/")
+    if url:
+        data["url"] = url
+    data["identifiers"] = [
+        {"type": "other", "value": version, "description": "release folder: data cut-off and build id"},
+        {"type": "other", "value": identity.build_id, "description": "build id of the warehouse"},
+    ]
+    data |= {
         "abstract": "Indicators of whether micro-credentials are working (adoption, trust, transparency, "
         "innovation, flexibility, labour-market outcomes, inclusion), and programme-level comparisons "
         f"beside peer groups, with data cut-off {identity.data_cutoff.isoformat()}.",
@@ -404,7 +474,8 @@ def readme(settings: ReleaseSettings, identity: BuildIdentity, dictionary: dict)
     lines = [
         f"# {dictionary['title']}",
         "",
-        f"Release `{version}` · data cut-off {identity.data_cutoff.isoformat()} · "
+        f"Version **{dictionary.get('release', '')}** · release `{version}` · "
+        f"data cut-off {identity.data_cutoff.isoformat()} · "
         f"build `{identity.build_id}` · access: **{access}** · "
         f"licence: {settings.licence} ({settings.licence_url}).",
         "",
@@ -425,7 +496,7 @@ def readme(settings: ReleaseSettings, identity: BuildIdentity, dictionary: dict)
     lines += [
         "## Suggested citation",
         "",
-        suggested_citation(settings, identity, version, access),
+        suggested_citation(settings, identity, version, access, dictionary.get("release", "")),
         "",
         "## Files",
         "",
@@ -440,6 +511,14 @@ def readme(settings: ReleaseSettings, identity: BuildIdentity, dictionary: dict)
         "Also: `dictionary.json` and `DICTIONARY.md` (every column), `datapackage.json` (Frictionless Data "
         "Package), `CHANGELOG.md`, `CITATION.cff` and `SHA256SUMS`.",
         "",
+    ]
+    if "sdmx" in dictionary:
+        lines += [
+            f"SDMX: `{sdmx.DATA_FILE}` (SDMX-CSV 2.0) and `{sdmx.STRUCTURE_FILE}` (SDMX-ML 3.0 data "
+            f"structure definition {dictionary['sdmx']['structure']}); see DICTIONARY.md.",
+            "",
+        ]
+    lines += [
         "## Verify",
         "",
         "```sh",
@@ -492,6 +571,19 @@ def datapackage(settings: ReleaseSettings, identity: BuildIdentity, dictionary: 
                 "hash": f"sha256:{sha256(folder / path)}",
             }
         )
+    for path in dictionary.get("sdmx", {}).get("files", []):
+        resources.append(
+            {
+                "name": "sdmx-" + Path(path).stem.replace("_", "-"),
+                "path": path,
+                "title": dictionary["sdmx"]["formats"][path] + " of the indicator cube",
+                "format": path.rsplit(".", 1)[1],
+                "mediatype": sdmx.MEDIA_TYPES[path],
+                "encoding": "utf-8",
+                "bytes": (folder / path).stat().st_size,
+                "hash": f"sha256:{sha256(folder / path)}",
+            }
+        )
     resources.append(
         {
             "name": "checksums",
@@ -506,7 +598,8 @@ def datapackage(settings: ReleaseSettings, identity: BuildIdentity, dictionary: 
     return {
         "name": f"mco-{access}-{version}".lower(),
         "title": dictionary["title"],
-        "description": f"{dictionary['title']}, release {version}: see README.md and DICTIONARY.md.",
+        "description": f"{dictionary['title']}, version {dictionary.get('release', '')} (release {version}): "
+        "see README.md and DICTIONARY.md.",
         "version": version,
         "licenses": [{"name": settings.licence, "path": settings.licence_url, "title": settings.licence}],
         "contributors": [{"title": settings.publisher, "role": "publisher"}],
@@ -515,6 +608,9 @@ def datapackage(settings: ReleaseSettings, identity: BuildIdentity, dictionary: 
         "data_cutoff": identity.data_cutoff.isoformat(),
         "build_id": identity.build_id,
         "built_at": identity.built_at.isoformat(),
-        "citation": suggested_citation(settings, identity, version, access),
+        "citation": suggested_citation(settings, identity, version, access, dictionary.get("release", "")),
+        "release": dictionary.get("release"),
+        **({"homepage": dictionary["url"]} if dictionary.get("url") else {}),
+        **({"doi": dictionary["doi"], "id": doi_url(dictionary["doi"])} if dictionary.get("doi") else {}),
         "resources": resources,
     }

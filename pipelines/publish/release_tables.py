@@ -1,5 +1,10 @@
 """What a release holds: each table, how it is read from the warehouse, and where each column's meaning
-comes from (a table contract, the indicator registry, the programme metrics, or text written here).
+comes from (the YAML of the warehouse table it is read from, a table contract, the indicator registry,
+the programme metrics, or text written here).
+
+A release table read straight from a mart or the public cube names it (`model`): its columns take their
+meaning from that table's YAML (pipelines/sql/<layer>/<table>.yml), so a column is described once, beside
+the SQL that makes it. Only the columns the release itself derives are written here.
 
 Public tables are aggregates after disclosure control. Restricted tables are pseudonymised learner-level
 rows, exported only on request into a separately named release.
@@ -13,7 +18,9 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from pipelines.publish.settings import Disclosure
+from pipelines.disclosure import FLAGS, Disclosure
+from pipelines.programmes.compare import funnel_table, peer_groups, programme_metrics
+from pipelines.sql.models import models
 
 PUBLIC, RESTRICTED = "public", "restricted"
 
@@ -22,15 +29,18 @@ PUBLIC, RESTRICTED = "public", "restricted"
 class Col:
     """A column and where its description comes from.
 
-    `source` is "contract:<table>.<column>" (the table contracts), "registry:<field>" (the indicator
-    registry), "metric" / "stage" (programme metric and funnel definitions), "flag" or "text" (`text`).
-    `text` is appended to (or, for "text", is) the description.
+    `source` is "model" (the same column of the table's `model`, described in its YAML),
+    "contract:<table>.<column>" (the table contracts), "registry:<field>" (the indicator registry),
+    "metric" / "stage" (programme metric and funnel definitions), "flag" or "text" (`text`).
+    `text` is appended to (or, for "text", is) the description. `values` names where the meanings of a
+    column's codes come from when not from its description's source: "registry:<field>" or "flag".
     """
 
     name: str
     source: str = "text"
     text: str = ""
     unit: str | None = None
+    values: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,9 +53,14 @@ class TableSpec:
     columns: tuple[Col, ...]
     load: Callable[[duckdb.DuckDBPyConnection, Disclosure], pl.DataFrame]
     access: str = PUBLIC
+    model: str | None = None  # the warehouse table (pipelines/sql YAML) the release reads its columns from
 
     def column(self, name: str) -> Col | None:
-        return next((c for c in self.columns if c.name == name), None)
+        """The column as listed here, else the same column of `model` (None when neither has it)."""
+        listed = next((c for c in self.columns if c.name == name), None)
+        if listed is None and self.model is not None and models()[self.model].has(name):
+            return Col(name, "model")
+        return listed
 
 
 def _sql(query: str) -> Callable[[duckdb.DuckDBPyConnection, Disclosure], pl.DataFrame]:
@@ -74,28 +89,22 @@ def _programmes(con: duckdb.DuckDBPyConnection, _rules: Disclosure) -> pl.DataFr
 
 
 def _programme_indicators(con: duckdb.DuckDBPyConnection, rules: Disclosure) -> pl.DataFrame:
-    from pipelines.programmes.compare import programme_metrics
-
     mart = con.sql("select * from mart_programme order by credential_id").pl()
     return programme_metrics(mart, rules).drop("isced_f_broad", "eqf_level")
 
 
 def _programme_funnel(con: duckdb.DuckDBPyConnection, rules: Disclosure) -> pl.DataFrame:
-    from pipelines.programmes.compare import funnel_table
-
     mart = con.sql("select * from mart_programme order by credential_id").pl()
     return funnel_table(mart, rules)
 
 
 def _peer_groups(con: duckdb.DuckDBPyConnection, rules: Disclosure) -> pl.DataFrame:
-    from pipelines.programmes.compare import peer_groups
-
     mart = con.sql("select * from mart_programme order by credential_id").pl()
-    return peer_groups(mart, rules).drop("peer_group")
+    return peer_groups(mart, rules)
 
 
 _FLAG = Col("flag", "flag")
-_VALUE_NOTE = "Blank when the flag is c (suppressed) or z (not applicable)."
+_VALUE_NOTE = f"Blank when the flag is c (suppressed) or z ({FLAGS['z'].label})."
 
 PUBLIC_TABLES: tuple[TableSpec, ...] = (
     TableSpec(
@@ -105,28 +114,39 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
         "(primary and secondary suppression). The same figures as the dashboard and `mco indicators`.",
         "one indicator for one value of one breakdown",
         ("indicator_id", "breakdown", "breakdown_value"),
-        (
-            Col("indicator_id", "registry:indicator_id"),
-            Col("breakdown", "registry:breakdown"),
-            Col(
-                "breakdown_value",
-                text="The group of the breakdown: a year, a country code, a region code, a provider type, "
-                "an ISCED-F broad field, an EQF level, … ('all' for overall; 'unknown' when not recorded).",
-            ),
-            Col("numerator", text="Numerator of the indicator (see its definition). " + _VALUE_NOTE),
-            Col("denominator", text="Denominator of the indicator, or blank for counts. " + _VALUE_NOTE),
-            Col("value", text="Value of the indicator in its unit (see indicators.unit). " + _VALUE_NOTE),
-            _FLAG,
-            Col(
-                "suppression",
-                text="Why a cell is suppressed: primary (below a threshold) or secondary (hidden so that "
-                "a primary cell cannot be recovered by subtraction); blank when shown.",
-            ),
+        (  # the other columns are described in pipelines/sql/public/pub_indicator_cube.yml
+            Col("indicator_id", "model", values="registry:indicator_id"),
+            Col("breakdown", "model", values="registry:breakdown"),
+            Col("flag", "model", values="flag"),
         ),
         _sql(
             "select indicator_id, breakdown, breakdown_value, numerator, denominator, value, flag, "
             "suppression from pub_indicator_cube order by indicator_id, breakdown, breakdown_value"
         ),
+        model="pub_indicator_cube",
+    ),
+    TableSpec(
+        "impact",
+        "Impact estimates",
+        "Counterfactual impact of micro-credentials on employment and earnings at 6 and 12 months: "
+        "coarsened exact matching + difference-in-differences against a comparison population, with 95 % "
+        "intervals and the naive before/after gain, overall and by field, provider type, EQF level and "
+        "country (docs/METHODOLOGY.md, Impact). The same figures as the Impact page and `mco impact`.",
+        "one outcome at one horizon for one value of one breakdown",
+        ("outcome", "horizon_months", "breakdown", "breakdown_value"),
+        (Col("flag", "model", values="flag"),),
+        _sql("select * from pub_impact order by outcome, horizon_months, breakdown, breakdown_value"),
+        model="pub_impact",
+    ),
+    TableSpec(
+        "impact_event_study",
+        "Impact event study",
+        "The impact overall by month from the award (-12 to +12, reference -3), with the pre-trend test.",
+        "one outcome at one relative month",
+        ("outcome", "relative_month"),
+        (Col("flag", "model", values="flag"),),
+        _sql("select * from pub_impact_event order by outcome, relative_month"),
+        model="pub_impact_event",
     ),
     TableSpec(
         "indicators",
@@ -154,20 +174,33 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "indicator_targets",
         "Policy targets",
-        "Progress towards each configured policy target, from the latest published year.",
+        "Each configured policy target as a trajectory: a straight line from the baseline to the target, "
+        "a projection from the recent trend over complete years, and a verdict (docs/METHODOLOGY.md).",
         "one target",
         ("indicator_id",),
         (
             Col("indicator_id", "registry:indicator_id"),
             Col("target_value", text="Target value in the indicator's unit."),
             Col("target_year", text="Year by which the target should be met."),
-            Col("latest_year", text="Latest year with a published value."),
-            Col("latest_value", text="Published value in the latest year."),
+            Col("direction", text="up = higher is better, down = lower is better."),
+            Col("verdict", text="on_track, off_track, met or no_data."),
+            Col("baseline_year", text="Baseline year of the straight-line path."),
+            Col("baseline_value", text="Baseline value in the indicator's unit."),
+            Col("latest_year", text="Latest complete year (window closed) with a published value."),
+            Col("latest_value", text="Published value in the latest complete year."),
+            Col("path_value", text="The straight-line path's value in the latest complete year."),
+            Col("ahead_of_path", text="Latest value minus the path's value, positive = ahead (better)."),
+            Col("slope", text="Trend per year (least squares over the last trend_years complete years)."),
+            Col("projected_value", text="The trend's value in the target year."),
             Col(
-                "progress_pct",
-                text="Latest value as a percentage of the target (inverted when lower is better).",
+                "gap",
+                text="How far the projection (for met: the latest value) falls short of the target, in the "
+                "indicator's unit; positive = short, zero or negative = reaches it.",
             ),
-            Col("met", text="Whether the latest value meets the target."),
+            Col("trend_from", text="First complete year of the trend."),
+            Col("trend_years", text="Complete years the trend is fitted over."),
+            Col("method", text="How the projection is made."),
+            Col("why", text="For no_data: no_complete_year or too_few_years."),
             Col("source", text="Where the target comes from."),
         ),
         _sql("select * from indicator_targets order by indicator_id"),
@@ -179,37 +212,15 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
         "completeness.",
         "one credential specification",
         ("credential_id",),
-        (
-            Col("credential_id", "contract:credentials.credential_id"),
-            Col("title", "contract:credentials.title"),
-            Col("provider_id", "contract:providers.provider_id"),
-            Col("provider_name", "contract:providers.provider_name"),
-            Col("provider_type", "contract:providers.provider_type", "'unknown' when not recorded."),
-            Col("country_code", "contract:providers.country_code", "'unknown' when not recorded."),
-            Col("region_code", "contract:providers.region_code"),
-            Col("isced_f_broad", "contract:credentials.isced_f_broad"),
-            Col("eqf_level", "contract:credentials.eqf_level"),
+        (  # the other columns are mart_programme's (pipelines/sql/marts/mart_programme.yml)
             Col(
                 "peer_group",
                 text="Peer group for comparison: ISCED-F broad field and EQF level; blank when either is "
                 "unknown.",
             ),
-            Col("is_stackable", text="The credential stacks into a formal qualification."),
-            Col(
-                "annex_present",
-                text="Specification-level mandatory Annex I elements present, of 9 (title, issuer country, "
-                "awarding body, learning outcomes, workload, level, assessment type, form of participation, "
-                "quality assurance).",
-            ),
-            Col("annex_complete", text="All 9 specification-level mandatory Annex I elements are present."),
-            Col(
-                "first_award_year", text="Year of the first award of the credential; blank if never awarded."
-            ),
-            Col(
-                "last_award_year", text="Year of the latest award of the credential; blank if never awarded."
-            ),
         ),
         _programmes,
+        model="mart_programme",
     ),
     TableSpec(
         "programme_indicators",
@@ -223,8 +234,10 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
             Col("provider_id", "contract:providers.provider_id"),
             Col(
                 "peer_group",
-                text="Peer group: ISCED-F broad field · EQF level; blank when either is unknown.",
+                text="Peer group: ISCED-F broad field · EQF level, or field · all EQF levels when that group "
+                "has too few contributors or the level is unknown; blank when the field is unknown.",
             ),
+            Col("peer_basis", text="field and EQF level, or field only (see peer_group)."),
             Col("metric", "metric"),
             Col("unit", text="Unit of the value: count or % (percent)."),
             Col("value", text="Value of the metric. " + _VALUE_NOTE),
@@ -244,6 +257,14 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
                 text="Median of the peer group's publishable values; blank when peer_flag is set.",
             ),
             Col(
+                "peer_p25",
+                text="Lower quartile of the peer group's publishable values; blank as peer_median.",
+            ),
+            Col(
+                "peer_p75",
+                text="Upper quartile of the peer group's publishable values; blank as peer_median.",
+            ),
+            Col(
                 "peer_flag",
                 text="c = the peer group has fewer contributors than the disclosure minimum, so median and "
                 "percentile are suppressed; z = no peer group (field or EQF level unknown).",
@@ -252,6 +273,12 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
                 "percentile",
                 text="Mid-rank percentile of the programme among its peers, in percent: 100 × (peers below + "
                 "½ × peers equal) / peer_n (50 = the median).",
+            ),
+            Col(
+                "verdict",
+                text="above most peers (the 95 % interval, for a count the value, above peer_p75), below "
+                "most peers (below peer_p25), within the usual range, too few learners to say (suppressed "
+                "or not applicable), or no peer group to compare with.",
             ),
         ),
         _programme_indicators,
@@ -276,26 +303,25 @@ PUBLIC_TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "peer_groups",
         "Peer groups",
-        "Per peer group (ISCED-F broad field and EQF level) and metric: programmes, contributors and median.",
+        "Per peer group in use (ISCED-F broad field and EQF level, or the field alone when that group is "
+        "too small or the level unknown) and metric: programmes, contributors, median and quartiles.",
         "one peer group and one metric",
-        ("isced_f_broad", "eqf_level", "metric"),
+        ("peer_group", "metric"),
         (
             Col("isced_f_broad", "contract:credentials.isced_f_broad"),
-            Col("eqf_level", "contract:credentials.eqf_level"),
+            Col("eqf_level", "contract:credentials.eqf_level", "Blank for a field-only group."),
+            Col("peer_group", text="The group: field · EQF level, or field · all EQF levels."),
+            Col("peer_basis", text="field and EQF level, or field only."),
             Col("metric", "metric"),
-            Col("programmes", text="Programmes in the peer group."),
+            Col("programmes", text="Programmes compared with the group."),
             Col("contributors", text="Programmes with a publishable value of the metric."),
             Col("median", text="Median of the contributors' values; blank when flagged."),
+            Col("p25", text="Lower quartile of the contributors' values (linear); blank when flagged."),
+            Col("p75", text="Upper quartile of the contributors' values (linear); blank when flagged."),
             Col("flag", "flag", "c = fewer contributors than the disclosure minimum."),
         ),
         _peer_groups,
     ),
-)
-
-_LEARNER_KEY = Col(
-    "learner_key",
-    text="Pseudonymous learner key: HMAC-SHA256 of the raw identifier under a secret key held outside the "
-    "data. Links a person across the tables of this release; it cannot be reversed without the key.",
 )
 
 RESTRICTED_TABLES: tuple[TableSpec, ...] = (
@@ -305,31 +331,7 @@ RESTRICTED_TABLES: tuple[TableSpec, ...] = (
         "One award with its credential, provider, learner attributes and verification/recognition flags.",
         "one award",
         ("award_id",),
-        (
-            Col("award_id", "contract:awards.award_id"),
-            _LEARNER_KEY,
-            Col("credential_id", "contract:awards.credential_id"),
-            Col("provider_id", "contract:providers.provider_id"),
-            Col("issue_date", "contract:awards.issue_date"),
-            Col("year", text="Calendar year of issue."),
-            Col("country_code", "contract:providers.country_code"),
-            Col("provider_type", "contract:providers.provider_type"),
-            Col("isced_f_broad", "contract:credentials.isced_f_broad"),
-            Col("eqf_level", "contract:credentials.eqf_level"),
-            Col("participation_form", "contract:credentials.participation_form"),
-            Col("format", "contract:awards.format"),
-            Col("standard", "contract:awards.standard"),
-            Col("signed", "contract:awards.signed"),
-            Col("purpose", "contract:awards.purpose"),
-            Col("status", "contract:awards.status"),
-            Col("sex", "contract:learners.sex"),
-            Col("age_band", text="Age band of the learner in the year of the award."),
-            Col("residence_region_code", "contract:learners.region_code"),
-            Col("eligible_12m", text="Issued at least 12 months before the data cut-off."),
-            Col("verified_12m", text="Verified by an employer or education institution within 12 months."),
-            Col("eligible_24m", text="Issued at least 24 months before the data cut-off."),
-            Col("recognised_24m", text="Recognised by another organisation within 24 months."),
-        ),
+        (),  # every column is mart_award's (pipelines/sql/marts/mart_award.yml)
         _sql(
             "select award_id, learner_key, credential_id, provider_id, issue_date, year, country_code, "
             "provider_type, isced_f_broad, eqf_level, participation_form, format, standard, signed, purpose, "
@@ -337,6 +339,7 @@ RESTRICTED_TABLES: tuple[TableSpec, ...] = (
             "recognised_24m from mart_award order by award_id"
         ),
         RESTRICTED,
+        model="mart_award",
     ),
     TableSpec(
         "learner_outcomes",
@@ -344,23 +347,14 @@ RESTRICTED_TABLES: tuple[TableSpec, ...] = (
         "One employment observation after an award, with the learner's baseline.",
         "one observation",
         ("observation_id",),
-        (
-            Col("observation_id", "contract:employment_outcomes.observation_id"),
-            _LEARNER_KEY,
-            Col("award_id", "contract:employment_outcomes.award_id"),
-            Col("months_after_award", "contract:employment_outcomes.months_after_award"),
-            Col("is_employed", text="Employed or self-employed at the observation."),
-            Col("monthly_earnings_eur", "contract:employment_outcomes.monthly_earnings_eur"),
-            Col("job_related", "contract:employment_outcomes.job_related"),
-            Col("baseline_employed", text="Employed at the learner's latest baseline (before enrolment)."),
-            Col("previously_unemployed", text="Unemployed before the first enrolment."),
-        ),
+        (),  # every column is mart_outcome's (pipelines/sql/marts/mart_outcome.yml)
         _sql(
             "select observation_id, learner_key, award_id, months_after_award, is_employed, "
             "monthly_earnings_eur, job_related, baseline_employed, previously_unemployed "
             "from mart_outcome order by observation_id"
         ),
         RESTRICTED,
+        model="mart_outcome",
     ),
     TableSpec(
         "learner_pathways",
@@ -368,26 +362,13 @@ RESTRICTED_TABLES: tuple[TableSpec, ...] = (
         "One learner, dated by the first award: stacking within 36 months, providers, outcome coverage.",
         "one learner",
         ("learner_key",),
-        (
-            _LEARNER_KEY,
-            Col("first_award_date", text="Date of the learner's first award."),
-            Col("second_award_date", text="Date of the learner's second award; blank if none."),
-            Col("year", text="Calendar year of the first award."),
-            Col("sex", "contract:learners.sex"),
-            Col("age_band", text="Age band in the year of the first award."),
-            Col("prior_education_isced", "contract:learners.prior_education_isced"),
-            Col("labour_status_before", "contract:learners.labour_status_before"),
-            Col("n_awards", text="Awards of the learner."),
-            Col("n_providers", text="Distinct providers that awarded the learner."),
-            Col("has_outcome", text="The learner has at least one employment observation after an award."),
-            Col("eligible_36m", text="First award at least 36 months before the data cut-off."),
-            Col("stacked_36m", text="Second award within 36 months of the first."),
-        ),
+        (),  # every column is mart_learner_cohort's (pipelines/sql/marts/mart_learner_cohort.yml)
         _sql(
             "select learner_key, first_award_date, second_award_date, year, sex, age_band, "
             "prior_education_isced, labour_status_before, n_awards, n_providers, has_outcome, eligible_36m, "
             "stacked_36m from mart_learner_cohort order by learner_key"
         ),
         RESTRICTED,
+        model="mart_learner_cohort",
     ),
 )

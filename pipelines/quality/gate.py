@@ -11,6 +11,9 @@ written to disk except the Data Docs site, when asked for).
   fits in one batch has them validated by GX itself; for a larger table the gate evaluates the same
   expectations in DuckDB over the whole table, with GX's semantics (unexpected = non-null rows whose
   key value occurs more than once), and records them as GX results beside the batch results.
+- Relationships (a column's values are keys of another table: `meta.relationship` of an in-set
+  expectation) are evaluated in DuckDB over the whole table, never by GX, which would need the parent's
+  keys as a value set: unexpected = non-null values that the parent's column does not hold.
 - The data cut-off is the suite parameter `data_cutoff`, supplied here per build.
 - One merged validation result per table goes into the Data Docs site (one page per table).
 """
@@ -290,10 +293,56 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _relationship(expectation) -> dict | None:
+    """The parent {to, field} of a relationship expectation, None for any other."""
+    return (expectation.configuration.meta or {}).get("relationship")
+
+
+def _related(con, table: str, rows: int, expectation) -> ExpectationValidationResult:
+    """A relationship in DuckDB: non-null values of the column that the parent's column does not hold."""
+    config = expectation.configuration
+    parent = _relationship(expectation)
+    column, to, field = _q(config.kwargs["column"]), _q(parent["to"]), _q(parent["field"])
+    try:
+        missing, unexpected = con.sql(
+            f"select count(*) filter (where {column} is null), count(*) filter (where {column} is not null "
+            f"and {column} not in (select {field} from {to} where {field} is not null)) from {_q(table)}"
+        ).fetchall()[0]
+    except duckdb.Error:
+        return _absent(expectation, [f"{parent['to']}.{parent['field']}"])
+    partial = []
+    if unexpected:
+        partial = [
+            v
+            for (v,) in con.sql(
+                f"select distinct {column} from {_q(table)} where {column} is not null and {column} not in "
+                f"(select {field} from {to} where {field} is not null) order by 1 limit 20"
+            ).fetchall()
+        ]
+    nonmissing = rows - missing
+    share = unexpected / nonmissing * 100 if nonmissing else 0.0
+    result = {
+        "element_count": rows,
+        "missing_count": missing,
+        "missing_percent": missing / rows * 100 if rows else None,
+        "unexpected_count": int(unexpected),
+        "unexpected_percent": share,
+        "unexpected_percent_total": unexpected / rows * 100 if rows else 0.0,
+        "unexpected_percent_nonmissing": share,
+        "partial_unexpected_list": partial,
+    }
+    note = f"evaluated in DuckDB: values of {parent['to']}.{parent['field']}"
+    return ExpectationValidationResult(
+        success=unexpected == 0, expectation_config=config, result=result, meta={"evaluated": note}
+    )
+
+
 def _table_wide(con, table: str, rows: int, expectation, batches: int) -> ExpectationValidationResult:
     """Evaluate a whole-table expectation in DuckDB, as GX would on the whole table in one batch."""
     config = expectation.configuration
     kw = config.kwargs
+    if _relationship(expectation):
+        return _related(con, table, rows, expectation)
     note = f"evaluated in DuckDB over the whole table ({batches} batches)"
     if config.type == "expect_table_row_count_to_equal":
         return ExpectationValidationResult(
@@ -423,7 +472,11 @@ def _validate_table(con, context, suite, table, present, cutoff, batch_rows):
             parts[r.expectation_config.id] = [r]
 
     row_level = [
-        e for e in runnable if e.id not in type_ids and not (multi and e.configuration.type in TABLE_WIDE)
+        e
+        for e in runnable
+        if e.id not in type_ids
+        and not (multi and e.configuration.type in TABLE_WIDE)
+        and not _relationship(e)
     ]
     batches = 0
     if row_level:
@@ -460,7 +513,8 @@ def run_gate(
 
     `con` is a read-write connection to the warehouse being built; `cutoff` is the build's data
     cut-off (dates after it fail); `docs_dir`, when given, receives a static GX Data Docs site
-    (index.html) with one page per table. Suites whose table is absent are skipped with a note.
+    (index.html) with one page per table. Suites whose table is absent are skipped with a note, and so
+    are relationships to an absent table.
     """
     started = time.perf_counter()
     docs_dir = None if docs_dir is None else Path(docs_dir).resolve()
@@ -488,6 +542,18 @@ def run_gate(
                     }
                 )
                 continue
+            # a relationship to a table the warehouse does not have is skipped like that table's suite
+            unrelated = [
+                e for e in suite.expectations if (_relationship(e) or {}).get("to", table) not in present
+            ]
+            for e in unrelated:
+                r = _relationship(e)
+                notes.append(
+                    f"{name}: {_column(e.configuration.kwargs)} -> {r['to']} skipped, not in the warehouse"
+                )
+            if unrelated:
+                skip = {e.id for e in unrelated}
+                suite = _subsuite(suite, [e for e in suite.expectations if e.id not in skip])
             merged, rows, batches = _validate_table(
                 con, context, suite, table, present[table], cutoff, batch_rows
             )

@@ -15,12 +15,11 @@ import duckdb
 import polars as pl
 
 from pipelines import pseudonymise
-from pipelines.build import read_cutoff
 from pipelines.contracts import contracts
 from pipelines.errors import ObservatoryError
-from pipelines.intake import file_report, load_deliveries
-from pipelines.quality.staging import QUARANTINE_DDL
-from pipelines.sources.discover import DeliveryFile, discover, record_type
+from pipelines.sources.discover import DeliveryFile, discover, read_cutoff, record_type
+from pipelines.staging.intake import file_report, load_deliveries
+from pipelines.staging.stage import QUARANTINE_DDL
 from pipelines.warehouse import rows
 
 # The record types the digital-credential readers stage from each credential (see credentials_intake).

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.contracts import contracts
 from pipelines.sources.discover import DeliveryFile
+from pipelines.sources.standards import read_standards
 from pipelines.sources.standards.ctdl import OUTCOME_SCHEMA
 
 SOURCE_TABLES = {
@@ -100,8 +101,6 @@ def load_credentials(
     con: duckdb.DuckDBPyConnection, files: list[DeliveryFile], root: Path, by_table: dict[str, list[str]]
 ) -> list[dict]:
     """Read all credential files in one pass (so OB 2.0 badge classes resolve across files)."""
-    from pipelines.sources.standards import read_standards
-
     delivery = read_standards([f.path for f in files], root)
     report = []
     for fo in delivery.files:

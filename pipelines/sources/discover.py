@@ -7,12 +7,15 @@ ever being opened (a link named `awards_key.csv` could point at the pseudonymisa
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pipelines.contracts import contracts
+from pipelines.errors import BuildFailed
 
 # Files the generator writes beside the data; they describe a delivery and hold no records.
 METADATA_FILES = {"manifest.json", "ground_truth.json"}
@@ -82,3 +85,14 @@ def discover(raw: Path) -> list[DeliveryFile]:
                 continue
             files.append(_entry(path, raw, refusal(path, raw)))
     return sorted(files, key=lambda f: Path(f.name).parts)
+
+
+def read_cutoff(raw: Path) -> date | None:
+    """The data cut-off a delivery declares in manifest.json, if any."""
+    manifest = raw / "manifest.json"
+    if not manifest.exists():
+        return None
+    try:
+        return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_cutoff"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BuildFailed(f"manifest.json has no valid data_cutoff date ({exc})", manifest) from None

@@ -14,23 +14,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser.test_overview_browser import (  # noqa: F401  (`browser` is a fixture)
-    ROOT,
+from tests.browser.test_overview_browser import (
     SCREENSHOTS,
     assert_no_errors,
-    browser,
     screenshot,
     settle,
     streamlit_server,
 )
-from tests.dashboard.test_data_quality_apptest import build_twice
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def two_builds(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_twice(small_raw, tmp_path_factory.mktemp("dq"))
+def two_builds(small_two_builds: Path) -> Path:
+    return small_two_builds  # tests/conftest.py: build_twice(small_raw), shared with the AppTest
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +42,7 @@ def metric(page, label: str) -> str:
     return tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def test_data_quality_page_in_a_browser(dq_server: str, browser, two_builds: Path):  # noqa: F811
+def test_data_quality_page_in_a_browser(dq_server: str, browser, two_builds: Path):
     with duckdb.connect(str(two_builds), read_only=True) as con:
         rows_in, quarantined = con.sql(
             "select sum(rows_in), sum(rows_quarantined) from load_report"

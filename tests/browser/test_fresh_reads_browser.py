@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from pipelines.build import build
-from tests.browser.test_overview_browser import (  # noqa: F401 - `browser` is a fixture
-    assert_no_errors,
-    browser,
-    settle,
-    streamlit_server,
-)
+from tests.browser.test_overview_browser import assert_no_errors, settle, streamlit_server
 from tests.tiny import TINY, write_tiny
 
 pytestmark = pytest.mark.browser
@@ -28,9 +24,11 @@ def _equation(result) -> str:
     )
 
 
-def test_a_rebuild_under_a_running_server_is_seen_on_reload(tmp_path: Path, browser):  # noqa: F811
+def test_a_rebuild_under_a_running_server_is_seen_on_reload(tiny_build, tmp_path: Path, browser):
+    _, built, first = tiny_build  # TINY's warehouse (the session's): the build the server starts on
     warehouse = tmp_path / "curated" / "w.duckdb"
-    first = build(write_tiny(tmp_path / "a"), warehouse, gate=False, max_quarantine_share=1.0)
+    warehouse.parent.mkdir()
+    shutil.copyfile(built, warehouse)
     other = dict(TINY, **{"awards.csv": TINY["awards.csv"] + EXTRA_AWARD})
     with streamlit_server(tmp_path, MCO_WAREHOUSE=str(warehouse)) as url:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})

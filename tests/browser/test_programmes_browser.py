@@ -7,41 +7,14 @@ Screenshots: artifacts/screenshots/programmes.png and downloads.png.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.browser.test_overview_browser import (  # noqa: F401  (`browser` is a fixture)
-    SCREENSHOTS,
-    assert_no_errors,
-    browser,
-    screenshot,
-    settle,
-    streamlit_server,
-)
+from tests.browser.test_overview_browser import SCREENSHOTS, assert_no_errors, screenshot, settle
 
 pytestmark = pytest.mark.browser
-RENDER_BUDGET_S = 10.0  # generous for a loaded CI machine; medium-scale figures are quoted in README.md
-
-
-@pytest.fixture(scope="module")
-def releases(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.publish.release import export
-
-    out = tmp_path_factory.mktemp("releases")
-    export(small_warehouse, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def server(small_warehouse: Path, releases: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(
-        tmp_path_factory.mktemp("streamlit"), MCO_WAREHOUSE=str(small_warehouse), MCO_RELEASES=str(releases)
-    ) as url:
-        yield url
 
 
 def two_providers(warehouse: Path) -> tuple[str, str, str]:
@@ -54,9 +27,9 @@ def two_providers(warehouse: Path) -> tuple[str, str, str]:
     return found[0][0], found[1][0], found[1][1]
 
 
-def wait_for_page(page, charts: int) -> float:
-    """Seconds until the script run finished with the table and `charts` charts drawn."""
-    started = time.monotonic()
+def wait_for_page(page, charts: int) -> None:
+    """Until the script run finished with the table and `charts` charts drawn (how long that takes is
+    measured by benchmarks/bench_dashboard.py, not asserted here)."""
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
     page.wait_for_function(
         f'document.querySelectorAll(\'[data-testid="stVegaLiteChart"] canvas, '
@@ -64,17 +37,15 @@ def wait_for_page(page, charts: int) -> float:
         timeout=60_000,
     )
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
-    return time.monotonic() - started
 
 
-def test_programmes_page_in_a_browser(server: str, browser, small_warehouse: Path):  # noqa: F811
+def test_programmes_page_in_a_browser(server: str, browser, small_warehouse: Path):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     first, second, second_name = two_providers(small_warehouse)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:
         page.goto(f"{server}/programmes?provider={first}", wait_until="domcontentloaded")
-        seconds = wait_for_page(page, charts=4)
-        assert seconds < RENDER_BUDGET_S, f"the programmes page took {seconds:.1f} s"
+        wait_for_page(page, charts=4)
         settle(page)
         assert_no_errors(page)
         assert page.get_by_role("heading", name="Programme comparison").count() == 1
@@ -98,7 +69,7 @@ def test_programmes_page_in_a_browser(server: str, browser, small_warehouse: Pat
         page.close()
 
 
-def test_downloads_page_in_a_browser(server: str, browser, releases: Path):  # noqa: F811
+def test_downloads_page_in_a_browser(server: str, browser, releases: Path):
     version = next(p.name for p in releases.iterdir() if p.is_dir())
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:

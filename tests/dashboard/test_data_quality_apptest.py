@@ -14,30 +14,16 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.pages import BY_NAME
+from tests.dashboard.apptest import open_page
+
 pytestmark = pytest.mark.build
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-PAGE = "views/data_quality.py"
+PAGE = BY_NAME["data_quality"].file
 TIMEOUT = 30
 EQUATION = "In = loaded + quarantined + rejected"
 HISTORY = ("build_history", "load_history", "quality_history")
-
-
-def build_twice(raw: Path, workdir: Path) -> Path:
-    """A warehouse with two builds of history: one with a delivery missing, then the complete one.
-
-    The second (current) build reads exactly `raw`, so its figures equal the `small_warehouse` fixture's.
-    """
-    from pipelines.build import build
-
-    partial = workdir / "raw_partial"
-    shutil.copytree(raw, partial)
-    latest = max(partial.glob("awards_20*.csv"))
-    latest.unlink()  # its awards go missing: their pathway events and outcomes become orphans
-    warehouse = workdir / "two_builds.duckdb"
-    build(partial, warehouse, gate=False)
-    build(raw, warehouse, gate=False)  # as small_warehouse is built
-    return warehouse
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -59,11 +45,7 @@ def run_page(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch, query_params: dict[str, str] | None = None
 ) -> AppTest:
     monkeypatch.setenv("MCO_WAREHOUSE", str(warehouse))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    at.query_params.update(query_params or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(PAGE, query_params, errors=True)
     assert at.title[0].value == "Data quality"
     return at
 
@@ -275,9 +257,9 @@ def test_older_warehouse_without_history_still_renders(
 
 
 def test_two_builds_show_a_trend_and_earlier_deliveries(
-    small_raw: Path, small_warehouse: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    small_two_builds: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    warehouse = build_twice(small_raw, tmp_path)
+    warehouse = small_two_builds  # tests/conftest.py: build_twice(small_raw), one per test run
     builds = query(warehouse, "select build_id, rows_quarantined from build_history order by built_at")
     assert len(builds) == 2
     at = run_page(warehouse, monkeypatch)

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.pages import BY_NAME
 from pipelines.publish.release import export
+from tests.dashboard.apptest import open_page
 
 pytestmark = pytest.mark.build
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-PAGE = "views/downloads.py"
+PAGE = BY_NAME["downloads"].file
 TIMEOUT = 60
 
 
@@ -29,12 +31,7 @@ def releases(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def run(monkeypatch, warehouse: Path, releases: Path, query: dict[str, str] | None = None) -> AppTest:
     monkeypatch.setenv("MCO_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("MCO_RELEASES", str(releases))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query, TIMEOUT, errors=True)
 
 
 def test_lists_public_releases_with_metadata(small_warehouse: Path, releases: Path, monkeypatch):

@@ -15,29 +15,14 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.pages import SCORECARD as PAGE_SCORECARD
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
+from tests.dashboard.apptest import APP, TIMEOUT, open_page, tiles
 
 pytestmark = pytest.mark.build
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-TIMEOUT = 30
 HEADLINES = [i.id for i in sorted(INDICATORS, key=lambda i: DIMENSIONS.index(i.dimension)) if i.headline]
-# The Overview's scorecards (one per dimension, three headline indicators each), in page order.
-SCORECARD = (
-    *("ADO-1", "ADO-3", "ADO-5"),
-    *("TRU-1", "TRU-2", "TRU-4"),
-    *("TRA-1", "TRA-2", "TRA-4"),
-    *("INN-2", "INN-3", "INN-4"),
-    *("FLX-1", "FLX-3", "FLX-6"),
-    *("OUT-1b", "OUT-2", "OUT-5"),
-    *("INC-1a", "INC-2", "INC-4a"),
-)
-
-
-@pytest.fixture
-def warehouse(small_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MCO_WAREHOUSE", str(small_warehouse))
-    return small_warehouse
+SCORECARD = tuple(i for ids in PAGE_SCORECARD.values() for i in ids)  # the Overview's tiles, in order
 
 
 def cli(warehouse: Path, *args: str) -> list[dict]:
@@ -103,20 +88,6 @@ def expected_growth(warehouse: Path, args: list[str]) -> str:
     return f"{rows[-1]['value']:+.1f} % in {year}"
 
 
-def tiles(at: AppTest) -> dict[str, str]:
-    """Headline metric values keyed by indicator id (each tile's help text starts with its id)."""
-    return {m.help.split(":", 1)[0]: m.value for m in at.metric}
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
 def busiest_slice(warehouse: Path) -> tuple[list[int], str, str]:
     """The years, and the country and provider type with the most awards: a filter that shows numbers."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -129,7 +100,7 @@ def busiest_slice(warehouse: Path) -> tuple[list[int], str, str]:
 
 
 def test_overview_without_filters_matches_the_cli(warehouse: Path):
-    at = run()
+    at = open_page()
     assert list(tiles(at)) == list(SCORECARD)
     assert set(HEADLINES) <= set(SCORECARD)
     assert tiles(at) == expected_tiles(warehouse, [])
@@ -145,7 +116,7 @@ def test_overview_without_filters_matches_the_cli(warehouse: Path):
 
 def test_the_table_of_every_indicator_opens_from_a_link_and_matches_the_cli(warehouse: Path):
     _, country, _ = busiest_slice(warehouse)
-    at = run({"all": "1", "country": country})
+    at = open_page(query={"all": "1", "country": country})
     table = at.dataframe[0].value
     truth = {r["indicator_id"]: r for r in cli(warehouse, *cli_args(countries=[country]))}
     assert list(table["ID"]) == [i.id for i in INDICATORS]
@@ -169,7 +140,9 @@ def test_overview_with_filters_from_the_url_matches_the_cli(warehouse: Path):
     years, country, ptype = busiest_slice(warehouse)
     assert len(years) >= 3, "the small ecosystem should span several years"
     year_from, year_to = years[1], years[-2]
-    at = run({"from": str(year_from), "to": str(year_to), "country": country.lower(), "ptype": ptype})
+    at = open_page(
+        query={"from": str(year_from), "to": str(year_to), "country": country.lower(), "ptype": ptype}
+    )
     args = cli_args(year_from, year_to, [country], [ptype])
     assert tiles(at) == expected_tiles(warehouse, args)
     assert at.metric[0].delta == expected_growth(warehouse, args)
@@ -185,7 +158,7 @@ def test_overview_with_region_field_and_eqf_from_the_url_matches_the_cli(warehou
             "and isced_f_broad is not null and eqf_level is not null "
             "group by all order by count(*) desc limit 1"
         ).fetchone()
-    at = run({"region": region.lower(), "field": str(int(field)), "eqf": f"EQF{level}"})
+    at = open_page(query={"region": region.lower(), "field": str(int(field)), "eqf": f"EQF{level}"})
     assert not at.warning  # lower case, an unpadded field and "EQF5" are all understood
     assert at.query_params == {"region": region, "field": field, "eqf": str(level)}
     assert tiles(at) == expected_tiles(warehouse, cli_args(regions=[region], fields=[field], eqf=[level]))
@@ -200,14 +173,16 @@ def test_suppressed_headline_reads_suppressed_not_zero(warehouse: Path):
     if small is None:
         pytest.skip("no slice of the small ecosystem has fewer than 20 awards")
     country, ptype, year = small
-    at = run({"from": str(year), "to": str(year), "country": country, "ptype": ptype})
+    at = open_page(query={"from": str(year), "to": str(year), "country": country, "ptype": ptype})
     expected = expected_tiles(warehouse, cli_args(year, year, [country], [ptype]))
     assert tiles(at) == expected
     assert expected["TRU-1"] == "suppressed (c)"  # a rate on fewer than 20 awards
 
 
 def test_hostile_query_string_falls_back_to_the_default_view_with_a_notice(warehouse: Path):
-    at = run({"country": "NL';drop table mart_award;--", "from": "99999999999999999999", "ptype": "<b>x</b>"})
+    at = open_page(
+        query={"country": "NL';drop table mart_award;--", "from": "99999999999999999999", "ptype": "<b>x</b>"}
+    )
     assert len(at.warning) == 3
     assert tiles(at) == expected_tiles(warehouse, [])
     assert at.query_params == {}  # the URL is rewritten to the view actually shown
@@ -223,7 +198,7 @@ def test_hostile_query_string_falls_back_to_the_default_view_with_a_notice(wareh
     ],
 )
 def test_hostile_region_field_and_eqf_give_the_default_view_with_notices(warehouse: Path, query):
-    at = run(query)
+    at = open_page(query=query)
     assert at.warning, "a bad value must be reported"
     assert all(len(w.value) < 200 for w in at.warning)
     assert tiles(at) == expected_tiles(warehouse, [])
@@ -232,7 +207,7 @@ def test_hostile_region_field_and_eqf_give_the_default_view_with_notices(warehou
 
 def test_changing_a_filter_updates_the_url_and_the_figures(warehouse: Path):
     _, country, _ = busiest_slice(warehouse)
-    at = run()
+    at = open_page()
     at.multiselect(key="flt_countries").set_value([country]).run()
     assert not at.exception
     assert at.query_params == {"country": country}
@@ -241,7 +216,7 @@ def test_changing_a_filter_updates_the_url_and_the_figures(warehouse: Path):
 
 def test_filters_survive_a_visit_to_the_methodology_page(warehouse: Path):
     _, country, _ = busiest_slice(warehouse)
-    at = run({"country": country})
+    at = open_page(query={"country": country})
     at.switch_page("views/methodology.py").run()
     at.switch_page("views/overview.py").run()
     assert not at.exception

@@ -15,39 +15,14 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.pages import DIMENSION_PAGES
 from pipelines.indicators.registry import INDICATORS, get
-from tests.dashboard.test_pages_apptest import APP, TIMEOUT, busiest_slice, cli, cli_args, shown
+from tests.dashboard.apptest import open_page, tiles
+from tests.dashboard.test_pages_apptest import busiest_slice, cli, cli_args, shown
 
 pytestmark = pytest.mark.build
 
-PAGES = {
-    "views/adoption.py": "adoption",
-    "views/trust.py": "trust",
-    "views/transparency.py": "transparency",
-    "views/innovation.py": "innovation",
-    "views/flexibility.py": "flexibility",
-    "views/outcomes.py": "outcomes",
-    "views/inclusion.py": "inclusion",
-}
-
-
-@pytest.fixture
-def warehouse(small_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MCO_WAREHOUSE", str(small_warehouse))
-    return small_warehouse
-
-
-def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def tiles(at: AppTest) -> dict[str, str]:
-    return {m.help.split(":", 1)[0]: m.value for m in at.metric}
+PAGES = {p.file: p.name for p in DIMENSION_PAGES}  # script -> dimension
 
 
 def table(at: AppTest) -> pl.DataFrame:

@@ -13,13 +13,15 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.pages import BY_NAME
 from pipelines.programmes.compare import programme_metrics
 from pipelines.programmes.stats import wilson
+from tests.dashboard.apptest import open_page
 
 pytestmark = pytest.mark.build
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-PAGE = "views/programmes.py"
+PAGE = BY_NAME["programmes"].file
 TIMEOUT = 60
 
 
@@ -37,12 +39,7 @@ def published(mart: pl.DataFrame) -> dict[tuple[str, str], dict]:
 
 def run(warehouse: Path, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None) -> AppTest:
     monkeypatch.setenv("MCO_WAREHOUSE", str(warehouse))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query, TIMEOUT, errors=True)
 
 
 def busiest(mart: pl.DataFrame, rank: int = 0) -> str:

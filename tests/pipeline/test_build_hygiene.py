@@ -4,6 +4,7 @@ build that is swapped in, and a warehouse path with a quote keeps its history.""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -127,11 +128,12 @@ def test_a_signal_stops_the_build_and_cleans_up(tmp_path, signum):
         pass
 
 
-def test_stale_files_of_dead_builds_go_and_a_quoted_path_keeps_its_history(tmp_path):
-    raw = write_tiny(tmp_path / "raw")
+def test_stale_files_of_dead_builds_go_and_a_quoted_path_keeps_its_history(tiny_build, tmp_path):
+    raw, built, first = tiny_build  # TINY's warehouse, the last good build: copied in, then built on
     folder = tmp_path / "it's a 'test'"
     folder.mkdir()
     warehouse = folder / "w.duckdb"
+    shutil.copyfile(built, warehouse)
     dead = _dead_pid()
     stale = [folder / f".w.duckdb.building-{dead}", folder / f".w.duckdb.building-{dead}.wal"]
     for p in stale:
@@ -145,12 +147,17 @@ def test_stale_files_of_dead_builds_go_and_a_quoted_path_keeps_its_history(tmp_p
     other.write_bytes(b"z")
 
     steps: list[str] = []
-    first = build(raw, warehouse, gate=False, max_quarantine_share=1.0, on_step=steps.append)
+    second = build(
+        raw,
+        warehouse,
+        gate=False,
+        max_quarantine_share=1.0,
+        cutoff=first.cutoff.replace(day=30),
+        on_step=steps.append,
+    )
     assert not any(p.exists() for p in [*stale, stale_docs])
     assert live.exists() and other.exists()
     assert any(f"removed .w.duckdb.building-{dead}" in s for s in steps)
-
-    second = build(raw, warehouse, gate=False, max_quarantine_share=1.0, cutoff=first.cutoff.replace(day=30))
     assert second.build_id != first.build_id
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -174,13 +181,14 @@ def test_remove_stale_keeps_files_of_live_builds(tmp_path):
     assert live.exists() and junk.exists()
 
 
-def test_data_docs_only_for_the_build_that_is_swapped_in(tmp_path, monkeypatch):
-    raw = write_tiny(tmp_path / "raw")
-    warehouse = tmp_path / "curated" / "w.duckdb"
+def test_data_docs_only_for_the_build_that_is_swapped_in(gated_tiny_build, tmp_path, monkeypatch):
+    built, good = gated_tiny_build  # TINY built with the gate: the last good build, copied in
+    shutil.copytree(built, tmp_path / "run")
+    raw = tmp_path / "run" / "raw"
+    warehouse = tmp_path / "run" / "curated" / "warehouse.duckdb"
     docs_root = warehouse.parent / "data_docs"
-    good = build(raw, warehouse, max_quarantine_share=1.0)
-    assert good.data_docs == docs_root / good.build_id / "index.html"
-    assert good.data_docs.is_file()
+    assert tmp_path / "run" / good.data_docs == docs_root / good.build_id / "index.html"  # relative to run/
+    assert (docs_root / good.build_id / "index.html").is_file()
     assert sorted(p.name for p in docs_root.iterdir()) == [good.build_id]
     pages = [p.read_text(errors="replace") for p in (docs_root / good.build_id).rglob("*.html")]
     assert pages and not any(".building-" in page for page in pages)  # no link into the temporary folder

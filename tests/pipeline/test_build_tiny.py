@@ -17,11 +17,9 @@ pytestmark = pytest.mark.build
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    raw = write_tiny(tmp_path_factory.mktemp("tinyraw"))
-    wh = tmp_path_factory.mktemp("tinywh") / "warehouse.duckdb"
-    result = build(raw, wh, gate=False, max_quarantine_share=1.0)
-    return raw, wh, result
+def tiny(tiny_build):
+    """(raw, warehouse, result) of TINY built without the gate: the session's `tiny_build`, read-only."""
+    return tiny_build
 
 
 def _values(wh: Path, by: str = "overall", filters: Filters | None = None) -> dict:
@@ -160,14 +158,12 @@ def test_annex_elements_per_award(tiny):
     assert got["A3"] == ("learning_outcomes", "level", "assessment_type", "quality_assurance")
 
 
-def test_relative_warehouse_path_with_the_gate(tmp_path, monkeypatch):
+def test_relative_warehouse_path_with_the_gate(gated_tiny_build):
     """`make run` passes relative paths; the Data Docs path is stored relative to the warehouse."""
-    raw = write_tiny(tmp_path / "raw")
-    monkeypatch.chdir(tmp_path)
-    result = build(Path("raw"), Path("curated/warehouse.duckdb"), max_quarantine_share=1.0)
-    con = duckdb.connect("curated/warehouse.duckdb", read_only=True)
+    folder, result = gated_tiny_build  # build(Path("raw"), Path("curated/warehouse.duckdb")) in folder
+    con = duckdb.connect(str(folder / "curated" / "warehouse.duckdb"), read_only=True)
     (docs,) = rows(con, "select data_docs from build_info")[0]
     con.close()
-    assert raw.exists() and result.data_docs is not None
+    assert (folder / "raw").exists() and result.data_docs is not None
     assert docs == f"data_docs/{result.build_id}/index.html"
-    assert (tmp_path / "curated" / docs).exists()
+    assert (folder / "curated" / docs).exists()

@@ -4,6 +4,8 @@ Each rule is shown on one added row, checked in memory by the build's own stagin
 no warehouse); one build then takes every rule row at once and must quarantine each the same way.
 """
 
+import shutil
+
 import duckdb
 import pytest
 
@@ -39,8 +41,16 @@ def _checked(tmp_path, **changes):
     return report.quarantine.select("record_type", "reason_code", "check_name", "source_line").rows()
 
 
-def test_clean_tiny_has_empty_quarantine(tmp_path):
-    _, got = _build(tmp_path)
+@pytest.fixture(scope="module")
+def clean_build(tmp_path_factory):
+    """TINY with its awards cleaned, built once: (raw, warehouse, result, quarantine rows). Read-only."""
+    folder = tmp_path_factory.mktemp("clean")
+    result, got = _build(folder)
+    return folder / "raw", folder / "w.duckdb", result, got
+
+
+def test_clean_tiny_has_empty_quarantine(clean_build):
+    *_, got = clean_build
     assert got == []
 
 
@@ -144,20 +154,22 @@ def test_child_of_quarantined_parent_is_named_as_such(tmp_path):
     assert ("awards", "parent_quarantined") in reasons
 
 
-def test_share_limit_fails_the_build_and_keeps_the_warehouse(tmp_path):
-    raw = write_tiny(tmp_path / "raw")  # awards.csv: 6 of 10 rows quarantined
+def test_share_limit_fails_the_build_and_keeps_the_warehouse(tiny_build, tmp_path):
+    raw, built, _ = tiny_build  # TINY built with max_quarantine_share=1.0; awards.csv: 6 of 10 quarantined
     wh = tmp_path / "w.duckdb"
-    build(raw, wh, gate=False, max_quarantine_share=1.0)
+    shutil.copyfile(built, wh)
     before = wh.read_bytes()
     with pytest.raises(BuildFailed, match=r"6 of 10 rows of awards.csv were quarantined"):
         build(raw, wh, gate=False, max_quarantine_share=0.5)
     assert wh.read_bytes() == before
 
 
-def test_history_accumulates_across_builds(tmp_path):
-    raw = write_tiny(tmp_path / "raw", {**TINY, "awards.csv": CLEAN_AWARDS})
+def test_history_accumulates_across_builds(clean_build, tmp_path):
+    clean_raw, built, first, _ = clean_build  # the first build: TINY with clean awards
+    raw = tmp_path / "raw"
+    shutil.copytree(clean_raw, raw)
     wh = tmp_path / "w.duckdb"
-    first = build(raw, wh, gate=False)
+    shutil.copyfile(built, wh)
     (raw / "verifications.csv").write_text("verification_id;award_id;verification_date;verifier_type\n")
     second = build(raw, wh, gate=False)
     assert first.build_id != second.build_id

@@ -15,7 +15,6 @@ import pytest
 from pipelines.build import build
 from pipelines.quality.validate import validate
 from tests.sources.make_fixtures import ob3
-from tests.tiny import write_tiny
 
 pytestmark = pytest.mark.build
 
@@ -48,11 +47,9 @@ def _mco(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    raw = write_tiny(tmp_path_factory.mktemp("raw"))
-    target = tmp_path_factory.mktemp("wh") / "w.duckdb"
-    build(raw, target, gate=False, max_quarantine_share=1.0)
-    return target
+def warehouse(tiny_build) -> Path:
+    """TINY's warehouse (the session's `tiny_build`, read-only): the references are checked against it."""
+    return tiny_build[1]
 
 
 def test_one_credential_file_against_a_warehouse_is_clean(tmp_path, warehouse):

@@ -6,9 +6,16 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.programmes.compare import METRICS, funnel, funnel_table, peer_groups, programme_metrics
-from pipelines.programmes.stats import wilson
-from pipelines.publish.settings import Disclosure
+from pipelines.disclosure import Disclosure
+from pipelines.programmes.compare import (
+    METRICS,
+    VERDICTS,
+    funnel,
+    funnel_table,
+    peer_groups,
+    programme_metrics,
+)
+from pipelines.programmes.stats import quantile, wilson
 
 pytestmark = pytest.mark.unit
 
@@ -96,11 +103,78 @@ def test_peer_groups_keep_apart_and_small_groups_are_suppressed():
     assert cell(out, "C11", "completion_rate")["peer_n"] == 12  # D1 is not their peer
 
 
-def test_unknown_field_or_level_has_no_peer_group():
-    out = programme_metrics(mart([*peer_set(), programme("E", provider="R", level=None)]), RULES)
-    c = cell(out, "E", "completion_rate")
-    assert c["peer_flag"] == "z" and c["peer_group"] is None and c["peer_n"] is None
-    assert c["value"] == 100.0
+def test_unknown_level_falls_back_to_the_field_and_unknown_field_has_no_peer_group():
+    rows = [*peer_set(), programme("E", provider="R", level=None), programme("N", provider="R2", field=None)]
+    out = programme_metrics(mart(rows), RULES)
+    e = cell(out, "E", "completion_rate")
+    assert (e["peer_basis"], e["peer_group"], e["peer_n"], e["peer_flag"]) == (
+        "field only",
+        "06 · all EQF levels",
+        13,
+        None,
+    )
+    assert e["value"] == 100.0 and e["peer_median"] == 46.0
+    n = cell(out, "N", "completion_rate")
+    assert n["peer_flag"] == "z" and n["peer_group"] is None and n["peer_n"] is None
+    assert n["peer_basis"] is None and n["verdict"] == "no peer group to compare with"
+    assert cell(out, "C00", "completion_rate")["peer_basis"] == "field and EQF level"
+
+
+def test_small_field_and_level_group_falls_back_to_the_field():
+    # 12 programmes of field 06 over EQF 4 and 5 (6 each): neither level group reaches 10, the field does
+    rows = [
+        programme(f"L{i:02d}", provider=f"P{i:02d}", level=4 + i % 2, completed_learners=40 + i)
+        for i in range(12)
+    ]
+    out = programme_metrics(mart(rows), RULES)
+    c = cell(out, "L00", "completion_rate")
+    assert (c["peer_basis"], c["peer_n"], c["peer_median"]) == ("field only", 12, 45.5)
+    assert c["peer_group"] == "06 · all EQF levels"
+    groups = peer_groups(mart(rows), RULES).filter(pl.col("metric") == "completion_rate")
+    assert groups.select("eqf_level", "peer_basis", "programmes").to_dicts() == [
+        {"eqf_level": None, "peer_basis": "field only", "programmes": 12}
+    ]
+
+
+def test_peer_interquartile_range_against_hand_computation():
+    out = programme_metrics(mart(peer_set()), RULES)
+    c = cell(out, "C00", "completion_rate")
+    # 40 … 51: linear quantiles at positions 0.25 x 11 = 2.75 and 0.75 x 11 = 8.25
+    assert (c["peer_p25"], c["peer_median"], c["peer_p75"]) == (42.75, 45.5, 48.25)
+    assert quantile(range(40, 52), 0.25) == 42.75 and quantile(range(40, 52), 0.75) == 48.25
+
+
+@pytest.mark.parametrize(
+    ("enrolled", "completed", "verdict"),
+    [
+        (1000, 900, "above most peers"),
+        (1000, 100, "below most peers"),
+        (100, 47, "within the usual range"),
+        (100, 55, "within the usual range"),  # above the upper quartile, but not its whole interval
+        (10, 9, "too few learners to say"),
+    ],
+)
+def test_verdict_from_the_interval_and_the_peer_quartiles(enrolled, completed, verdict):
+    rows = [
+        *peer_set(),
+        programme("V", provider="W", enrolled_learners=enrolled, completed_learners=completed),
+    ]
+    out = programme_metrics(mart(rows), RULES)
+    c = cell(out, "V", "completion_rate")
+    assert c["verdict"] == verdict
+    if verdict == "above most peers":
+        assert c["ci_low"] > c["peer_p75"]
+    assert set(out["verdict"]) <= set(VERDICTS)
+
+
+def test_secondarily_suppressed_programmes_are_not_peers():
+    rows = peer_set() + [
+        programme("S1", provider="X", enrolled_learners=15, completed_learners=10),  # primary
+        programme("S2", provider="X", enrolled_learners=30, completed_learners=20),  # secondary
+    ]
+    out = programme_metrics(mart(rows), RULES)
+    assert cell(out, "S2", "completion_rate")["suppression"] == "secondary"
+    assert cell(out, "C00", "completion_rate")["peer_n"] == 12
 
 
 def test_primary_suppression_thresholds():
@@ -184,8 +258,9 @@ def test_peer_groups_table():
     groups = peer_groups(mart(peer_set()), RULES)
     row = groups.filter(pl.col("metric") == "completion_rate").to_dicts()
     assert row == [
-        {"isced_f_broad": "06", "eqf_level": 5, "peer_group": "06 · EQF 5", "metric": "completion_rate",
-         "programmes": 12, "contributors": 12, "median": 45.5, "flag": None}
+        {"isced_f_broad": "06", "eqf_level": 5, "peer_group": "06 · EQF 5",
+         "peer_basis": "field and EQF level", "metric": "completion_rate", "programmes": 12,
+         "contributors": 12, "median": 45.5, "p25": 42.75, "p75": 48.25, "flag": None}
     ]  # fmt: skip
 
 
@@ -214,3 +289,23 @@ def test_programme_counts_are_perturbed_with_their_cell_keys():
     enrolled = funnel(one, RULES).filter(pl.col("stage") == "enrolled")["learners"].item()
     assert enrolled == funnel_table(one, RULES).filter(pl.col("stage") == "enrolled")["learners"].item()
     assert enrolled != 200 and abs(enrolled - 200) <= 7  # D(200) = 7
+
+
+def test_funnel_and_table_share_one_employment_figure():
+    """The funnel's employment share is the table's employment rate (same base, same perturbed counts)."""
+    rows = [programme(f"M{i}", provider=f"Q{i}", observed_12m=120, employed_12m=80 + i) for i in range(3)]
+    keyed = mart(rows).with_columns(
+        [(pl.lit(53 * (i + 1)) + pl.int_range(pl.len())).alias(f"{c}_key") for i, c in enumerate(COUNTS)]
+    )
+    table = programme_metrics(keyed, RULES)
+    for cid in ("M0", "M1", "M2"):
+        stages = funnel(keyed.filter(pl.col("credential_id") == cid), RULES)
+        employed = stages.filter(pl.col("stage") == "employed_12m").row(0, named=True)
+        assert employed["share"] == cell(table, cid, "employment_12m")["value"]
+        assert employed["base"] == "of those observed 12 months after the award"
+        completed = stages.filter(pl.col("stage") == "completed").row(0, named=True)
+        assert (
+            completed["share"] == completed["share_of_enrolled"] and completed["base"] == "of those enrolled"
+        )
+    plain = funnel(mart(rows), RULES).filter(pl.col("stage") == "employed_12m")["share"].item()
+    assert plain == pytest.approx((80 + 81 + 82) / 360 * 100)  # several programmes: summed, then divided

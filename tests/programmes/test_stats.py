@@ -7,7 +7,15 @@ import math
 import polars as pl
 import pytest
 
-from pipelines.programmes.stats import Z95, median, peer_statistics, percentile_rank, wilson, wilson_exprs
+from pipelines.programmes.stats import (
+    Z95,
+    median,
+    peer_statistics,
+    percentile_rank,
+    quantile,
+    wilson,
+    wilson_exprs,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -109,9 +117,29 @@ def test_peer_statistics_by_group():
     for r in out[:4]:
         assert r["percentile"] == percentile_rank(r["value"], group)
         assert r["peer_median"] == median(group)
+        assert (
+            (r["peer_p25"], r["peer_p75"]) == (quantile(group, 0.25), quantile(group, 0.75)) == (17.5, 32.5)
+        )
 
 
 def test_peer_statistics_ties():
     frame = pl.DataFrame({"g": ["a"] * 4, "value": [50.0, 50.0, 80.0, 20.0], "eligible": [True] * 4})
     out = peer_statistics(frame, ["g"])
     assert out["percentile"].to_list() == [50.0, 50.0, 87.5, 12.5]
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([1, 2, 3, 4], 0.25, 1.75),
+        ([1, 2, 3, 4], 0.75, 3.25),
+        ([5], 0.25, 5.0),
+        ([None, 2, 4], 0.5, 3.0),
+        ([], 0.5, None),
+    ],
+)
+def test_quantile_by_hand_and_as_polars(values, q, expected):
+    assert quantile(values, q) == expected
+    data = [v for v in values if v is not None]
+    if data:
+        assert pl.Series(data, dtype=pl.Float64).quantile(q, "linear") == expected

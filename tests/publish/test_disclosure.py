@@ -4,9 +4,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.disclosure import ADDITIVE, secondary_cube
+from pipelines.indicators.engine import published
 from pipelines.indicators.registry import BY_ID
-from pipelines.publish.disclosure import ADDITIVE, protect, secondary
-from pipelines.publish.settings import disclosure
+from pipelines.settings import settings
 
 pytestmark = pytest.mark.build
 
@@ -22,7 +23,7 @@ def cubes(small_warehouse):
 
 def test_public_cube_respects_thresholds(cubes):
     raw, public = cubes
-    rules = disclosure()
+    rules = settings().disclosure
     shown = public.filter(pl.col("value").is_not_null())
     people = [i for i, ind in BY_ID.items() if ind.people]
     few = (pl.col("numerator") > 0) & (pl.col("numerator") < rules.min_people)  # a zero singles out no one
@@ -85,8 +86,25 @@ def test_secondary_suppression_on_a_hand_made_breakdown():
             "flag": [None, None, None, "c"],
         }
     )
-    out = secondary(frame)
+    out = secondary_cube(frame, additive={"ADO-1"})
     assert out.filter(pl.col("flag") == "c")["breakdown_value"].sort().to_list() == ["DE", "FR"]
     assert out.filter(pl.col("breakdown_value") == "DE")["suppression"][0] == "secondary"
-    public = protect(frame)
+    public = published(frame)
     assert public.filter(pl.col("flag") == "c")["value"].is_null().all()
+
+
+def test_an_empty_cell_is_never_the_complement():
+    """Zeros are published, so hiding a zero beside a suppressed cell would protect nothing."""
+    frame = pl.DataFrame(
+        {
+            "indicator_id": ["FLX-5"] * 4,
+            "breakdown": ["overall", "vpl_outcome", "vpl_outcome", "vpl_outcome"],
+            "breakdown_value": ["all", "full", "partial", "unknown"],
+            "numerator": [105.0, 100.0, 5.0, 0.0],
+            "denominator": [None] * 4,
+            "value": [105.0, 100.0, 5.0, 0.0],
+            "flag": [None, None, "c", None],
+        }
+    )
+    out = secondary_cube(frame, additive={"FLX-5"})
+    assert out.filter(pl.col("flag") == "c")["breakdown_value"].sort().to_list() == ["full", "partial"]

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.publish.release import CHECKSUMS, export, sha256
-from pipelines.publish.settings import disclosure
+from pipelines.settings import settings
 
 pytestmark = pytest.mark.build
 
@@ -121,7 +121,7 @@ def test_public_release_respects_disclosure_thresholds(released):
     from pipelines.indicators.registry import BY_ID
 
     _, folder = released
-    rules = disclosure()
+    rules = settings().disclosure
     data = folder / "data"
     cube = pl.read_parquet(data / "indicator_cube.parquet").filter(pl.col("value").is_not_null())
     people = [i for i, ind in BY_ID.items() if ind.people and ind.kind == "count"]
@@ -298,8 +298,9 @@ def test_citation(released):
     _, folder = released
     cff = yaml.safe_load((folder / "CITATION.cff").read_text())
     assert cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
-    assert cff["version"] == folder.name and cff["authors"] and cff["title"] and cff["message"]
     package = json.loads((folder / "datapackage.json").read_text())
+    assert cff["version"] == package["release"] and cff["authors"] and cff["title"] and cff["message"]
+    assert folder.name in [i["value"] for i in cff["identifiers"]]  # the build stays in the metadata
     assert folder.name in package["citation"] and package["citation"] in (folder / "README.md").read_text()
 
 

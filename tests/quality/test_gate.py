@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -39,8 +38,10 @@ def _awards(n: int, **bad: list[tuple[int, str]]) -> str:
     return ", ".join(rows)
 
 
-def _warehouse(path: Path, awards_sql: str, violations: int | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path))
+def _warehouse(awards_sql: str, violations: int | None = None) -> duckdb.DuckDBPyConnection:
+    """The tables the gate reads, in an in-memory DuckDB: stg_awards, fct_verification and (when
+    `violations` is given) consistency_violations with that many rows."""
+    con = duckdb.connect()
     _stg_table(con, "awards")
     con.sql(f"insert into stg_awards values {awards_sql}")
     con.sql(
@@ -73,8 +74,8 @@ def _result(results, suite: str, expectation: str, column: str | None = None) ->
     return rows[0]
 
 
-def test_clean_data_passes_and_absent_tables_are_skipped(tmp_path):
-    con = _warehouse(tmp_path / "w.duckdb", _awards(12), violations=0)
+def test_clean_data_passes_and_absent_tables_are_skipped():
+    con = _warehouse(_awards(12), violations=0)
     gate = run_gate(con, CUTOFF, "b1", None)
     assert gate.success, gate.failures
     assert gate.docs_index is None
@@ -91,22 +92,22 @@ def test_clean_data_passes_and_absent_tables_are_skipped(tmp_path):
     assert row["success"] is None and row["details"].startswith("skipped")
 
 
-def test_missing_consistency_table_is_skipped_with_a_note(tmp_path):
-    con = _warehouse(tmp_path / "w.duckdb", _awards(5))
+def test_missing_consistency_table_is_skipped_with_a_note():
+    con = _warehouse(_awards(5))
     gate = run_gate(con, CUTOFF, "b1", None)
     assert gate.success
     assert any(n.startswith("consistency_violations: skipped") for n in gate.notes)
 
 
 @pytest.mark.parametrize("batch_rows", [1_000_000, 4], ids=["one-batch", "many-batches"])
-def test_planted_bad_rows_fail_with_exact_counts(tmp_path, batch_rows):
+def test_planted_bad_rows_fail_with_exact_counts(batch_rows):
     awards = _awards(
         20,
         fmt=[(3, "usb_stick"), (7, "usb_stick"), (11, "hologram")],
         issued=[(5, "2025-07-01"), (6, "2030-01-01")],  # after the cut-off
         id=[(8, "A2"), (9, "A2"), (10, "A4")],  # A2 three times, A4 twice: 5 rows with a duplicated key
     )
-    con = _warehouse(tmp_path / "w.duckdb", awards, violations=2)
+    con = _warehouse(awards, violations=2)
     con.sql("update stg_awards set learner_id = null where source_line in (12, 13)")
     _stg_table(con, "region_population")
     con.sql(
@@ -154,8 +155,8 @@ def test_planted_bad_rows_fail_with_exact_counts(tmp_path, batch_rows):
         assert "DuckDB" in unique["details"]
 
 
-def test_wrong_column_type_fails(tmp_path):
-    con = _warehouse(tmp_path / "w.duckdb", _awards(3))
+def test_wrong_column_type_fails():
+    con = _warehouse(_awards(3))
     con.sql("alter table stg_awards alter signed type varchar")
     con.sql("alter table stg_awards alter source_line type varchar")
     gate = run_gate(con, CUTOFF, "b3", None)
@@ -167,8 +168,8 @@ def test_wrong_column_type_fails(tmp_path):
 
 
 @pytest.mark.parametrize("batch_rows", [1_000_000, 2], ids=["one-batch", "many-batches"])
-def test_missing_columns_fail_with_an_error(tmp_path, batch_rows):
-    con = _warehouse(tmp_path / "w.duckdb", _awards(5))
+def test_missing_columns_fail_with_an_error(batch_rows):
+    con = _warehouse(_awards(5))
     con.sql("alter table stg_awards drop column award_id")
     gate = run_gate(con, CUTOFF, "b5", None, batch_rows=batch_rows)
     failed = gate.failures.filter(gate.failures["suite"] == "stg_awards")
@@ -182,7 +183,7 @@ def test_missing_columns_fail_with_an_error(tmp_path, batch_rows):
 
 
 def test_data_docs_are_written(tmp_path):
-    con = _warehouse(tmp_path / "w.duckdb", _awards(5, fmt=[(3, "usb_stick")]), violations=0)
+    con = _warehouse(_awards(5, fmt=[(3, "usb_stick")]), violations=0)
     gate = run_gate(con, CUTOFF, "b4", tmp_path / "docs")
     assert gate.docs_index == (tmp_path / "docs" / "index.html").resolve()
     assert gate.docs_index.exists()

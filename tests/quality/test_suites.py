@@ -1,4 +1,4 @@
-"""GX suites built from the contracts and curated_rules.yml, and the committed expectations/ project."""
+"""GX suites from the contracts and the warehouse tables' YAML, and the committed expectations/ project."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import great_expectations as gx
 import pytest
 
-from pipelines.build import CURATED
 from pipelines.contracts import contracts
 from pipelines.quality.suites import CUTOFF_PARAMETER, build_suites, project_files
+from pipelines.sql.models import models
 
 pytestmark = pytest.mark.unit
 
@@ -34,8 +34,9 @@ def _find(suite: gx.ExpectationSuite, type_: str, column: str | None = None) -> 
     return found
 
 
-def test_one_suite_per_staging_and_curated_table(suites):
-    expected = {f"stg_{t}" for t in contracts()} | set(CURATED) | {"consistency_violations"}
+def test_one_suite_per_staging_table_curated_table_mart_and_cube(suites):
+    expected = {f"stg_{t}" for t in contracts()} | set(models()) | {"consistency_violations"}
+    assert {"dim_credential", "fct_award", "mart_award", "mart_programme", "pub_indicator_cube"} <= expected
     assert set(suites) == expected
     for name, suite in suites.items():
         assert suite.meta["table"] == name
@@ -144,3 +145,30 @@ def test_committed_suites_hold_no_dates_and_load_in_gx(tmp_path):
     assert [e.configuration.to_json_dict() for e in loaded.expectations] == [
         e.configuration.to_json_dict() for e in build_suites()["stg_awards"].expectations
     ]
+
+
+def test_relationships_name_the_parent_and_a_parameter(suites):
+    (kw,) = [
+        e.configuration
+        for e in suites["fct_award"].expectations
+        if e.configuration.meta.get("relationship") and e.configuration.kwargs["column"] == "credential_id"
+    ]
+    assert kw.meta["relationship"] == {"to": "dim_credential", "field": "credential_id"}
+    assert kw.kwargs["value_set"] == {"$PARAMETER": "keys__dim_credential__credential_id"}
+
+
+def test_a_copied_column_is_checked_where_it_was_made(suites):
+    """mart_award.format copies fct_award.format: the codes are checked in fct_award's suite only."""
+    assert not _find(suites["mart_award"], "expect_column_values_to_be_in_set", "format")
+    assert not _find(suites["mart_award"], "expect_column_values_to_be_of_type", "format")
+    assert _find(suites["mart_award"], "expect_column_values_to_not_be_null", "format")
+    (kw,) = _find(suites["dim_provider"], "expect_column_values_to_be_in_set", "provider_type")
+    assert kw["value_set"][-1] == "unknown"  # the contract's codes plus the one the SQL fills in
+
+
+def test_cube_and_mart_keys(suites):
+    (kw,) = _find(suites["pub_indicator_cube"], "expect_compound_columns_to_be_unique")
+    assert kw["column_list"] == ["indicator_id", "breakdown", "breakdown_value"]
+    (kw,) = _find(suites["pub_indicator_cube"], "expect_column_values_to_be_in_set", "flag")
+    assert kw["value_set"] == ["c", "z"]
+    assert _find(suites["mart_programme"], "expect_column_values_to_be_unique", "credential_id")

@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.quality.staging import QUARANTINE_DDL
 from pipelines.sources.credentials_intake import load_credentials
 from pipelines.sources.discover import discover
 from pipelines.sources.standards import read_standards
 from pipelines.sources.standards.jsonio import JWS_ALGS, jose_signed, jws_json_signed, proof_signed
 from pipelines.sources.standards.limits import Limits, env_name
+from pipelines.staging.stage import QUARANTINE_DDL
 from tests.sources.hostile_corpus import CASES, KEY, Case, Loaded, Rejected, b64, credential
 
 pytestmark = pytest.mark.unit

@@ -16,10 +16,10 @@ import pytest
 from pipelines import pseudonymise
 from pipelines.contracts import contracts
 from pipelines.errors import FileRejected
-from pipelines.intake import file_report, load_deliveries
-from pipelines.quality.staging import QUARANTINE_DDL
 from pipelines.sources.csv_template import read
 from pipelines.sources.discover import DeliveryFile, discover
+from pipelines.staging.intake import file_report, load_deliveries
+from pipelines.staging.stage import QUARANTINE_DDL
 from pipelines.warehouse import rows
 
 pytestmark = pytest.mark.unit

@@ -15,10 +15,10 @@ import pytest
 from pipelines import pseudonymise
 from pipelines.contracts import contracts
 from pipelines.indicators.published_outcomes import published_outcomes
-from pipelines.intake import file_report, load_deliveries
-from pipelines.quality.staging import QUARANTINE_DDL
 from pipelines.sources.discover import discover
 from pipelines.sources.standards import read_standards
+from pipelines.staging.intake import file_report, load_deliveries
+from pipelines.staging.stage import QUARANTINE_DDL
 from pipelines.warehouse import rows
 
 pytestmark = pytest.mark.unit

@@ -11,10 +11,10 @@ import duckdb
 import pytest
 
 from pipelines import pseudonymise
-from pipelines.intake import file_report, load_deliveries
-from pipelines.quality.staging import QUARANTINE_DDL
 from pipelines.sources.discover import discover
 from pipelines.sources.standards import read_standards
+from pipelines.staging.intake import file_report, load_deliveries
+from pipelines.staging.stage import QUARANTINE_DDL
 from tests.sources.make_fixtures import ob3
 
 pytestmark = pytest.mark.unit

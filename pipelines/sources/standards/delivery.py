@@ -62,7 +62,15 @@ from pipelines.sources.standards.jsonio import (
     strip_bom,
 )
 from pipelines.sources.standards.limits import Limits, mib
-from pipelines.sources.standards.mapping import MapError, Sink, as_list, stable_id, take_unmapped
+from pipelines.sources.standards.mapping import (
+    SCOPED_NOTE,
+    SPLIT_NOTE,
+    MapError,
+    Sink,
+    as_list,
+    stable_id,
+    take_unmapped,
+)
 
 LINE_EXTENSIONS = {".ndjson", ".jsonl"}
 MAX_ZIP_NESTING = 2
@@ -616,9 +624,9 @@ class _Reader:
             )
             return
         if sink.scoped:
-            out._counts[_SCOPED_NOTE] += 1
+            out._counts[SCOPED_NOTE] += 1
         if sink.split:
-            out._counts[_SPLIT_NOTE] += 1
+            out._counts[SPLIT_NOTE] += 1
         self._load(rec, obj, out, line)
 
     def _load(self, rec: dict, doc: dict, out: FileOutcome, line: int) -> None:
@@ -841,10 +849,6 @@ def _is_json_schema(obj: dict) -> bool:
     return obj.get("type") == "object" and isinstance(obj.get("properties"), dict)
 
 
-_SCOPED_NOTE = (
-    "credential(s) with document-local ids (urn:epass:*, blank nodes, relative ids): scoped to this file"
-)
-_SPLIT_NOTE = "credential(s) whose specification id another issuer also uses: kept apart per issuer"
 # What an award says, as read: a credential delivered again as a JWT, baked in an image, signed or in
 # another VC version reads to the same values and is the same credential (specification fields are
 # keyed by credential_id, which is part of it; `signed` is how it came, not what it says).

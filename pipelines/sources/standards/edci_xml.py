@@ -29,6 +29,8 @@ from lxml import etree
 
 from pipelines.sources.standards.jsonio import ParseError
 from pipelines.sources.standards.mapping import (
+    SCOPED_NOTE,
+    SPLIT_NOTE,
     MapError,
     assessment,
     country,
@@ -607,13 +609,7 @@ def read_xml(reader, out, data: bytes) -> None:
             continue
         if rec.pop("_note", None):
             out._counts["record(s) of participation without an achievement: assessment type none"] += 1
-        for attr, note in (("scoped", "_SCOPED_NOTE"), ("split", "_SPLIT_NOTE")):
+        for attr, note in (("scoped", SCOPED_NOTE), ("split", SPLIT_NOTE)):
             if getattr(sink, attr, 0):
-                out._counts[getattr(_delivery(), note, "credential(s) with ids scoped to this file")] += 1
+                out._counts[note] += 1
         reader._load(rec, {"edci_sha256": digest, "index": i}, out, line)
-
-
-def _delivery():
-    from pipelines.sources.standards import delivery  # the reader's notes (imported late: it imports us)
-
-    return delivery

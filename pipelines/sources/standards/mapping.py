@@ -846,6 +846,13 @@ class Known:
         return f"{credential_id}#issuer={provider_id}"
 
 
+# File notes of a sink's id work: how many credentials had their ids scoped or split (any reader).
+SCOPED_NOTE = (
+    "credential(s) with document-local ids (urn:epass:*, blank nodes, relative ids): scoped to this file"
+)
+SPLIT_NOTE = "credential(s) whose specification id another issuer also uses: kept apart per issuer"
+
+
 class Sink(Known):
     """Column-wise accumulator: appending to lists is far cheaper than building a frame per record."""
 

@@ -33,7 +33,6 @@ from pipelines.sources.standards.mapping import (
     web_url,
 )
 
-ASSERTION = "Assertion"
 SUPPORTING = frozenset(
     {
         "BadgeClass",

@@ -12,7 +12,7 @@ import re
 import duckdb
 
 from pipelines.contracts import Contract, contracts
-from pipelines.quality.row_checks import RowCheck, _show, checks, failure_columns, typed
+from pipelines.staging.row_checks import RowCheck, _show, checks, failure_columns, typed
 
 QUARANTINE_DDL = """
 create table if not exists quarantine (

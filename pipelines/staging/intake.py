@@ -13,10 +13,10 @@ import polars as pl
 
 from pipelines.contracts import contracts
 from pipelines.errors import BuildFailed, FileRejected
-from pipelines.quality.staging import stage
 from pipelines.sources.credentials_intake import create_source_tables, load_credentials
 from pipelines.sources.csv_template import KIND_TEXT, read
 from pipelines.sources.discover import DeliveryFile
+from pipelines.staging.stage import stage
 from pipelines.warehouse import rows
 
 
