@@ -57,7 +57,7 @@ from pipelines.settings import settings
 
 # Breakdowns a page may compare by, in the registry's order: all but the whole view, the year and
 # country x year (the explorer's trends show those) and the provider (the programmes page's business).
-COMPARE_BY = tuple(b for b in ALL if b not in ("overall", "year", "country_year", "provider"))
+COMPARE_BY = tuple(b for b in ALL if b not in ("overall", "year", "provider") and not b.endswith("_year"))
 PARAM_INDICATOR, PARAM_BY = "ind", "by"
 TILES_PER_ROW = 4
 CSV_HELP = "Exactly the rows of this chart, with flags, the filters, the build and a citation"

@@ -63,6 +63,8 @@ BREAKDOWN_LABELS = {
     "sex": "Sex",
     "age_band": "Age band",
     "country_year": "Country and year",
+    "region_year": "Region and year",
+    "provider_type_year": "Provider type and year",
 }
 # The same, inside a sentence ("… by region (NUTS 2)"): acronyms keep their capitals.
 BREAKDOWN_NOUNS = {

@@ -168,7 +168,11 @@ def build(
 def indicators(
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     by: Annotated[
-        str, typer.Option(help="Breakdown: overall, year, country, region, provider_type, country_year.")
+        str,
+        typer.Option(
+            help="Breakdown: overall, year, country, region, provider_type, field, …, country_year, "
+            "region_year, provider_type_year (each indicator lists its own in the catalogue)."
+        ),
     ] = "overall",
     indicator: Annotated[
         list[str] | None, typer.Option("--indicator", "-i", help="Indicator id (repeatable); default all.")

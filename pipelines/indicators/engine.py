@@ -38,6 +38,8 @@ BREAKDOWNS: dict[str, str] = {
     "sex": "coalesce(sex, 'unknown')",
     "age_band": "coalesce(age_band, 'unknown')",
     "country_year": "coalesce(country_code, 'unknown') || ' ' || cast(year as varchar)",
+    "region_year": "coalesce(region_code, 'unknown') || ' ' || cast(year as varchar)",
+    "provider_type_year": "coalesce(provider_type, 'unknown') || ' ' || cast(year as varchar)",
     "vpl_outcome": "coalesce(vpl_outcome, 'unknown')",  # pathway events only (FLX-5)
 }
 # Per-capita rates (ADO-4) count residents: their places are the learner's residence.
@@ -45,6 +47,7 @@ RESIDENCE = {
     "country": "coalesce(residence_country_code, 'unknown')",
     "region": "coalesce(residence_region_code, 'unknown')",
     "country_year": "coalesce(residence_country_code, 'unknown') || ' ' || cast(year as varchar)",
+    "region_year": "coalesce(residence_region_code, 'unknown') || ' ' || cast(year as varchar)",
 }
 
 # Breakdowns over a closed list of codes (a contract's allowed values: table, column): every code has a
@@ -328,7 +331,12 @@ def _per_capita(con, ind: Indicator, by: str, filters: Filters, rules: Disclosur
     denominator is the area's population in the column `ind.population` of dim_region."""
     where, params = filters.where(country_column="residence_country_code")
     expr = RESIDENCE.get(by, BREAKDOWNS[by])
-    place = {"country": "country_code", "region": "region_code", "country_year": "country_code"}.get(by)
+    place = {
+        "country": "country_code",
+        "region": "region_code",
+        "country_year": "country_code",
+        "region_year": "region_code",
+    }.get(by)
     pop_where, pop_params = "true", []
     if filters.countries:
         pop_where, pop_params = "list_contains(?, country_code)", [list(filters.countries)]
@@ -337,7 +345,7 @@ def _per_capita(con, ind: Indicator, by: str, filters: Filters, rules: Disclosur
             f"select {place} as place, sum({ind.population}) / 1000.0 as d from dim_region "
             f"where {pop_where} group by 1"
         )
-        key = "split_part(n.breakdown_value, ' ', 1)" if by == "country_year" else "n.breakdown_value"
+        key = "split_part(n.breakdown_value, ' ', 1)" if by.endswith("_year") else "n.breakdown_value"
         join = f"left join pop on pop.place = {key}"
     else:
         pop = f"select sum({ind.population}) / 1000.0 as d from dim_region where {pop_where}"

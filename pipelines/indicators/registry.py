@@ -43,6 +43,8 @@ ALL = (
     "sex",
     "age_band",
     "country_year",
+    "region_year",
+    "provider_type_year",
 )
 OFFER = (
     "overall",
@@ -56,6 +58,8 @@ OFFER = (
     "format",
     "participation_form",
     "country_year",
+    "region_year",
+    "provider_type_year",
 )
 
 
@@ -115,10 +119,16 @@ KINDS = {
 UNITS = ("count", "%", "ratio", "pp", "ECTS", "months", "EUR/month", "per 1,000")
 DIRECTIONS = {"up": "higher is better", "down": "lower is better", "none": "descriptive"}
 # A growth rate compares each year with the previous one within the group of its breakdown: "year" is
-# the whole, "country_year" a country. Overall it is not defined (flag z).
-GROWTH_GROUPS = {"year": "overall", "country_year": "country"}
+# the whole, "country_year" a country (region_year a region, provider_type_year a provider type).
+# Overall it is not defined (flag z).
+GROWTH_GROUPS = {
+    "year": "overall",
+    "country_year": "country",
+    "region_year": "region",
+    "provider_type_year": "provider_type",
+}
 # A per-capita rate divides by the population of the places the counted learners live in.
-PER_CAPITA_BREAKDOWNS = ("overall", "year", "country", "region", "country_year")
+PER_CAPITA_BREAKDOWNS = ("overall", "year", "country", "region", "country_year", "region_year")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,7 +257,7 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator=Term(text="awards in the previous year"),
         unit="%",
         direction="up",
-        breakdowns=("overall", "year", "country_year"),
+        breakdowns=("overall", "year", "country_year", "region_year", "provider_type_year"),
         caveats="Only defined per year; the first year of data has no previous year.",
     ),
     Indicator(

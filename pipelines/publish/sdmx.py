@@ -48,8 +48,10 @@ MEDIA_TYPES = {
     STRUCTURE_FILE: "application/vnd.sdmx.structure+xml;version=3.0.0",
 }
 TOTAL, UNKNOWN = "_T", "_U"
-AREA_BREAKDOWNS = {"country", "region", "country_year"}
-TIME_BREAKDOWNS = {"year", "country_year"}
+AREA_BREAKDOWNS = {"country", "region", "country_year", "region_year"}
+TIME_BREAKDOWNS = {"year", "country_year", "region_year", "provider_type_year"}
+# "<code> <year>" cells: the code is the reference area (or, for provider types, the breakdown value)
+YEAR_PAIRS = ("country_year", "region_year", "provider_type_year")
 
 # our flag -> (OBS_STATUS, name) from SDMX:CL_OBS_STATUS(2.2)
 OBS_STATUS = {
@@ -103,16 +105,19 @@ def observations(cube: pl.DataFrame, units: dict[str, str]) -> pl.DataFrame:
     known = pl.when(value == "unknown").then(pl.lit(UNKNOWN))
     country_of = value.str.split(" ").list.first()
     year_of = value.str.split(" ").list.last()
+    first = pl.when(country_of == "unknown").then(pl.lit(UNKNOWN)).otherwise(country_of)
     area = (
-        pl.when(bd == "country_year")
-        .then(pl.when(country_of == "unknown").then(pl.lit(UNKNOWN)).otherwise(country_of))
+        pl.when(bd.is_in(["country_year", "region_year"]))
+        .then(first)
         .when(bd.is_in(["country", "region"]))
         .then(known.otherwise(value))
         .otherwise(pl.lit(TOTAL))
     )
-    time = pl.when(bd == "year").then(value).when(bd == "country_year").then(year_of).otherwise(pl.lit(whole))
+    time = pl.when(bd == "year").then(value).when(bd.is_in(YEAR_PAIRS)).then(year_of).otherwise(pl.lit(whole))
     group = (
-        pl.when(bd.is_in(["overall", *AREA_BREAKDOWNS, *TIME_BREAKDOWNS]))
+        pl.when(bd == "provider_type_year")
+        .then(first)
+        .when(bd.is_in(["overall", *AREA_BREAKDOWNS, *TIME_BREAKDOWNS]))
         .then(pl.lit(TOTAL))
         .otherwise(known.otherwise(value))
     )
