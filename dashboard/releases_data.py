@@ -37,6 +37,7 @@ class ReleaseInfo:
     archive: Path | None
     files: tuple[dict, ...] = field(default_factory=tuple)  # datapackage resources (path, title, bytes, …)
     checksums: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (path, sha256)
+    package: dict = field(default_factory=dict, compare=False)  # the release's datapackage.json
 
     def path(self, relative: str) -> Path | None:
         """The file of this release named `relative`, if SHA256SUMS lists it (else None)."""
@@ -72,6 +73,7 @@ def _read(folder: Path) -> ReleaseInfo | None:
         archive=archive if archive.is_file() else None,
         files=tuple(package.get("resources", [])),
         checksums=checksums,
+        package=package,
     )
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import releases_data
 from dashboard.releases_data import ReleaseInfo
+from pipelines.publish import cite
 
 PARAM_RELEASE = "release"
 KEY_RELEASE = "dl_release"
@@ -159,8 +160,14 @@ def main() -> None:
     c.metric("Tables", f"{len(dictionary['tables'])}", border=True)
     d.metric("Licence", release.licence, border=True)
 
-    st.markdown("**Suggested citation**")
-    st.code(release.citation, language=None, wrap_lines=True)
+    st.markdown("**How to cite** (the copy button is at the right of each box)")
+    apa_tab, bibtex_tab, plain_tab = st.tabs(["APA", "BibTeX", "Suggested citation"])
+    with apa_tab:
+        st.code(cite.apa(release.package), language=None, wrap_lines=True)
+    with bibtex_tab:
+        st.code(cite.bibtex(release.package), language="bibtex")
+    with plain_tab:
+        st.code(release.citation, language=None, wrap_lines=True)
     if release.archive is not None:
         size = _size(release.archive.stat().st_size)
         st.download_button(

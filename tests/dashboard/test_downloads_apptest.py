@@ -43,7 +43,13 @@ def test_lists_public_releases_with_metadata(small_warehouse: Path, releases: Pa
     assert box.options == [f"{public[0]} (latest)"] and box.value == public[0]
     assert at.query_params["release"] == public[0]
     package = json.loads((releases / public[0] / "datapackage.json").read_text())
-    assert at.code[0].value == package["citation"]
+    apa, bibtex, plain = (c.value for c in at.code[:3])
+    assert plain == package["citation"]
+    release = package["release"]
+    assert apa.endswith("[Data set].") or apa.rsplit(" ", 1)[1].startswith("http"), apa
+    assert f"(Version {release})" in apa and package["title"] in apa
+    assert bibtex.startswith("@dataset{") and f"version   = {{{release}}}" in bibtex and bibtex.endswith("}")
+    assert package["data_cutoff"] in bibtex
     dictionary = json.loads((releases / public[0] / "dictionary.json").read_text())
     assert len(at.expander) == len(dictionary["tables"])
     first = dictionary["tables"][0]
@@ -51,7 +57,7 @@ def test_lists_public_releases_with_metadata(small_warehouse: Path, releases: Pa
     assert shown["Column"].tolist() == [c["name"] for c in first["columns"]]
     assert shown["Description"].tolist() == [c["description"] for c in first["columns"]]
     assert any("First release" in m.value for m in at.markdown)
-    assert "cff-version" in at.code[1].value
+    assert "cff-version" in at.code[3].value
     labels = [b.label for b in at.get("download_button")]
     assert labels[0].startswith("Download the whole release (zip")
     assert sum(label.startswith("CSV") for label in labels) == len(dictionary["tables"])
