@@ -94,7 +94,7 @@ def secondary(frame: pl.DataFrame, groups: Sequence[str], eligible: pl.Expr, tie
 
     Cells flagged `z` add nothing to a total, so they are never candidates: a group whose other cells are
     all `z` needs none, since its total equals the hidden cell, itself below the threshold. An empty cell
-    (size 0) is no candidate either: zeros are published, so hiding one protects nothing."""
+    may be chosen: once hidden, nobody knows it is empty."""
     groups = list(groups)
     work = frame.with_row_index("_row").with_columns(
         _size=pl.coalesce(pl.col("denominator"), pl.col("numerator")).fill_null(0),
@@ -105,7 +105,6 @@ def secondary(frame: pl.DataFrame, groups: Sequence[str], eligible: pl.Expr, tie
         & (pl.col("_primary").cast(pl.Int32).sum().over(groups) == 1)
         & (pl.len().over(groups) > 1)
         & pl.col("flag").is_null()
-        & (pl.col("_size") > 0)
     )
     chosen = candidates.sort(["_size", tie_break]).group_by(groups, maintain_order=True).first()["_row"]
     picked = pl.col("_row").is_in(chosen.implode())

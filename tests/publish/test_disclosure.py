@@ -91,20 +91,3 @@ def test_secondary_suppression_on_a_hand_made_breakdown():
     assert out.filter(pl.col("breakdown_value") == "DE")["suppression"][0] == "secondary"
     public = published(frame)
     assert public.filter(pl.col("flag") == "c")["value"].is_null().all()
-
-
-def test_an_empty_cell_is_never_the_complement():
-    """Zeros are published, so hiding a zero beside a suppressed cell would protect nothing."""
-    frame = pl.DataFrame(
-        {
-            "indicator_id": ["FLX-5"] * 4,
-            "breakdown": ["overall", "vpl_outcome", "vpl_outcome", "vpl_outcome"],
-            "breakdown_value": ["all", "full", "partial", "unknown"],
-            "numerator": [105.0, 100.0, 5.0, 0.0],
-            "denominator": [None] * 4,
-            "value": [105.0, 100.0, 5.0, 0.0],
-            "flag": [None, None, "c", None],
-        }
-    )
-    out = secondary_cube(frame, additive={"FLX-5"})
-    assert out.filter(pl.col("flag") == "c")["breakdown_value"].sort().to_list() == ["full", "partial"]
