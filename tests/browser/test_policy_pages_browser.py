@@ -148,7 +148,12 @@ def test_a_charts_csv_downloads_with_its_rows_and_metadata(server: str, browser,
     try:
         open_url(page, f"{server}/trust?from=2020", "Trust")
         with page.expect_download() as info:
-            page.get_by_role("button", name=re.compile("Data \\(CSV\\)")).first.click()
+            # the trend chart's own button (its key), not whichever chart's button happens to draw first
+            button = page.locator(".st-key-csv_trend_TRU-1").get_by_role(
+                "button", name=re.compile("Data \\(CSV\\)")
+            )
+            button.wait_for(state="visible", timeout=60_000)
+            button.click()
         target = tmp_path / info.value.suggested_filename
         info.value.save_as(target)
     finally:
