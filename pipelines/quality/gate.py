@@ -298,6 +298,26 @@ def _relationship(expectation) -> dict | None:
     return (expectation.configuration.meta or {}).get("relationship")
 
 
+def _column_result(config, rows: int, missing: int, unexpected: int, partial: list, note: str):
+    """A column expectation's result in the shape GX gives it (counts and shares of missing and
+    unexpected values, a sample of the unexpected ones)."""
+    nonmissing = rows - missing
+    share = unexpected / nonmissing * 100 if nonmissing else 0.0
+    result = {
+        "element_count": rows,
+        "missing_count": missing,
+        "missing_percent": missing / rows * 100 if rows else None,
+        "unexpected_count": int(unexpected),
+        "unexpected_percent": share,
+        "unexpected_percent_total": unexpected / rows * 100 if rows else 0.0,
+        "unexpected_percent_nonmissing": share,
+        "partial_unexpected_list": partial,
+    }
+    return ExpectationValidationResult(
+        success=unexpected == 0, expectation_config=config, result=result, meta={"evaluated": note}
+    )
+
+
 def _related(con, table: str, rows: int, expectation) -> ExpectationValidationResult:
     """A relationship in DuckDB: non-null values of the column that the parent's column does not hold."""
     config = expectation.configuration
@@ -319,22 +339,8 @@ def _related(con, table: str, rows: int, expectation) -> ExpectationValidationRe
                 f"(select {field} from {to} where {field} is not null) order by 1 limit 20"
             ).fetchall()
         ]
-    nonmissing = rows - missing
-    share = unexpected / nonmissing * 100 if nonmissing else 0.0
-    result = {
-        "element_count": rows,
-        "missing_count": missing,
-        "missing_percent": missing / rows * 100 if rows else None,
-        "unexpected_count": int(unexpected),
-        "unexpected_percent": share,
-        "unexpected_percent_total": unexpected / rows * 100 if rows else 0.0,
-        "unexpected_percent_nonmissing": share,
-        "partial_unexpected_list": partial,
-    }
     note = f"evaluated in DuckDB: values of {parent['to']}.{parent['field']}"
-    return ExpectationValidationResult(
-        success=unexpected == 0, expectation_config=config, result=result, meta={"evaluated": note}
-    )
+    return _column_result(config, rows, missing, unexpected, partial, note)
 
 
 def _table_wide(con, table: str, rows: int, expectation, batches: int) -> ExpectationValidationResult:
@@ -373,21 +379,7 @@ def _table_wide(con, table: str, rows: int, expectation, batches: int) -> Expect
             f"select {cols} from ({groups}) where n > 1 and not missing order by all limit 20"
         ).fetchall()
         partial = [row[0] if len(row) == 1 else dict(zip(columns, row, strict=True)) for row in sample]
-    nonmissing = rows - missing
-    share = unexpected / nonmissing * 100 if nonmissing else 0.0
-    result = {
-        "element_count": rows,
-        "missing_count": missing,
-        "missing_percent": missing / rows * 100 if rows else None,
-        "unexpected_count": int(unexpected),
-        "unexpected_percent": share,
-        "unexpected_percent_total": unexpected / rows * 100 if rows else 0.0,
-        "unexpected_percent_nonmissing": share,
-        "partial_unexpected_list": partial,
-    }
-    return ExpectationValidationResult(
-        success=unexpected == 0, expectation_config=config, result=result, meta={"evaluated": note}
-    )
+    return _column_result(config, rows, missing, unexpected, partial, note)
 
 
 # --- the gate ----------------------------------------------------------------------------------------
