@@ -415,24 +415,7 @@ def chart_with_downloads(
     if text:
         st.caption(text)
     meta = exports.metadata(title, list(inds), view.describe, view.query, view.build, view.page, notes)
-    name = f"mco_{exports.slug(title)}"
-    files = (  # label, extension, data, MIME type, icon
-        ("Data (CSV)", "csv", exports.csv_bytes(rows, meta), "text/csv", ":material/download:"),
-        ("PNG", "png", lambda: exports.png_bytes(chart), "image/png", ":material/image:"),
-        ("SVG", "svg", lambda: exports.svg_bytes(chart), "image/svg+xml", ":material/image:"),
-    )
-    row = st.container(horizontal=True, gap="small")
-    for label, ext, content, mime, icon in files:
-        row.download_button(
-            label,
-            data=content,
-            file_name=f"{name}.{ext}",
-            mime=mime,
-            icon=icon,
-            key=f"{ext}_{key}",
-            on_click="ignore",
-            help=CSV_HELP if ext == "csv" else None,
-        )
+    widgets.chart_downloads(chart, rows, meta, f"mco_{exports.slug(title)}", key, csv_help=CSV_HELP)
 
 
 def flagged_text(rows: pl.DataFrame, limit: int = 8) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import altair as alt
 import polars as pl
 import streamlit as st
+
+from dashboard import exports
 
 
 def text(width: int | None = None, **kw) -> st.column_config.Column:
@@ -52,3 +55,26 @@ def csv_button(label: str, content: bytes, file_name: str, key: str, **kw) -> No
         on_click="ignore",
         **kw,
     )
+
+
+def chart_downloads(
+    chart: alt.TopLevelMixin, rows: pl.DataFrame, meta: dict, name: str, key: str, csv_help: str | None = None
+) -> None:
+    """A chart's downloads in one row: CSV (`rows` under the `meta` header), PNG and SVG, drawn on click."""
+    files = (  # label, extension, data, MIME type, icon
+        ("Data (CSV)", "csv", exports.csv_bytes(rows, meta), "text/csv", ":material/download:"),
+        ("PNG", "png", lambda: exports.png_bytes(chart), "image/png", ":material/image:"),
+        ("SVG", "svg", lambda: exports.svg_bytes(chart), "image/svg+xml", ":material/image:"),
+    )
+    row = st.container(horizontal=True, gap="small")
+    for label, ext, content, mime, icon in files:
+        row.download_button(
+            label,
+            data=content,
+            file_name=f"{name}.{ext}",
+            mime=mime,
+            icon=icon,
+            key=f"{ext}_{key}",
+            on_click="ignore",
+            help=csv_help if ext == "csv" else None,
+        )

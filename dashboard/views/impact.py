@@ -10,7 +10,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import data, exports
+from dashboard import data, exports, widgets
 from pipelines.impact.read import ASSUMPTIONS, BREAKDOWNS
 
 OUTCOMES = {"employment": "Employment (percentage points)", "earnings": "Monthly earnings (euro)"}
@@ -42,35 +42,7 @@ def _downloads(chart: alt.TopLevelMixin, rows: pl.DataFrame, title: str, key: st
         "impact",
         (ASSUMPTIONS, f"method: {rows['method'][0] if rows.height else ''}"),
     )
-    name = f"mco_{exports.slug(title)}"
-    row = st.container(horizontal=True, gap="small")
-    row.download_button(
-        "Data (CSV)",
-        data=exports.csv_bytes(rows, meta),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_{key}",
-        on_click="ignore",
-    )
-    row.download_button(
-        "PNG",
-        data=lambda: exports.png_bytes(chart),
-        file_name=f"{name}.png",
-        mime="image/png",
-        icon=":material/image:",
-        key=f"png_{key}",
-        on_click="ignore",
-    )
-    row.download_button(
-        "SVG",
-        data=lambda: exports.svg_bytes(chart),
-        file_name=f"{name}.svg",
-        mime="image/svg+xml",
-        icon=":material/image:",
-        key=f"svg_{key}",
-        on_click="ignore",
-    )
+    widgets.chart_downloads(chart, rows, meta, f"mco_{exports.slug(title)}", key)
 
 
 def _naive_vs_estimate(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
