@@ -67,7 +67,6 @@ _SNIFF = re.compile(
 )
 # ids that mean something only inside their document
 _LOCAL = re.compile(r"^(?:urn:epass:|_:|#)", re.I)
-_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 _MAX_PARTS = 64  # hasPart achievements looked at for fields the top achievement leaves unknown
 
 
@@ -95,49 +94,68 @@ def _name(el) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-# element -> {local name: children}, for the document being mapped (cleared by `_Doc`; the readers run
-# one document at a time). Holding the element keeps its lxml proxy, so the key stays the same object.
+# element -> {local name: children in document order}, for the document being mapped: built in one
+# pass by `_Doc` (the readers map one document at a time). Holding the elements keeps their lxml
+# proxies alive, so an element met again (a parent, an `idref` target) is the same key.
 _CHILDREN: dict = {}
+_NONE: dict = {}
+_ELEMENT = etree.Element  # `iter` filter: elements only, no comments or entity references
+
+
+def _index(root) -> dict[str, object]:
+    """Fill `_CHILDREN` for the tree under `root` and return its id index (first element per id)."""
+    children: dict = {}
+    ids: dict[str, object] = {}
+    ident = root.get("id")
+    if ident:
+        ids[ident] = root
+    for el in root.iterdescendants(_ELEMENT):
+        tag = el.tag
+        name = tag[tag.rfind("}") + 1 :]
+        parent = el.getparent()
+        found = children.get(parent)
+        if found is None:
+            children[parent] = {name: [el]}
+        else:
+            kids = found.get(name)
+            if kids is None:
+                found[name] = [el]
+            else:
+                kids.append(el)
+        ident = el.get("id")
+        if ident and ident not in ids:
+            ids[ident] = el
+    global _CHILDREN
+    _CHILDREN = children
+    return ids
 
 
 def _by_name(el) -> dict[str, list]:
-    found = _CHILDREN.get(el)
-    if found is None:
-        found = {}
-        for c in el:
-            tag = c.tag
-            if tag.__class__ is str:  # not a comment or an entity reference
-                name = tag[tag.rfind("}") + 1 :]
-                kids = found.get(name)
-                if kids is None:
-                    found[name] = [c]
-                else:
-                    kids.append(c)
-        _CHILDREN[el] = found
-    return found
+    return _CHILDREN.get(el, _NONE)
 
 
 def _kids(el, *names: str) -> list:
-    """Children by local name, in any namespace, in document order."""
-    if el is None:
+    """Children by local name, in any namespace: those of the first name, then the next, ..."""
+    found = _CHILDREN.get(el)
+    if found is None:
         return []
-    found = _by_name(el)
     if len(names) == 1:
         return found.get(names[0], [])
     out: list = []
     for n in names:
-        out += found.get(n, ())
+        kids = found.get(n)
+        if kids:
+            out += kids
     return out
 
 
 def _kid(el, *names: str):
-    if el is None:
-        return None
-    found = _by_name(el)
-    for n in names:
-        kids = found.get(n)
-        if kids:
-            return kids[0]
+    found = _CHILDREN.get(el)
+    if found is not None:
+        for n in names:
+            kids = found.get(n)
+            if kids:
+                return kids[0]
     return None
 
 
@@ -165,18 +183,14 @@ def _text(el) -> str | None:
     if el is None:
         return None
     fallback = None
-    seen = False
-    for t in el:
-        tag = t.tag
-        if not isinstance(tag, str) or not (tag == "text" or tag.endswith("}text")):
-            continue
-        seen = True
+    texts = _CHILDREN.get(el, _NONE).get("text")
+    for t in texts or ():
         text = (t.text or "").strip()
         if text:
             if (t.get("lang") or "").lower().startswith("en"):
                 return text
             fallback = fallback or text
-    if seen:
+    if texts:
         return fallback
     text = (el.text or "").strip()
     return text or None
@@ -199,13 +213,7 @@ class _Doc:
     def __init__(self, root, name: str, scope=None):
         self.root, self.name = root, name
         self.scope = scope or (lambda value: scoped(value, name))
-        self.ids: dict[str, object] = {}
-        _CHILDREN.clear()
-        ids = self.ids
-        for el in _WITH_ID(root):
-            ident = el.get("id")
-            if ident and ident not in ids:
-                ids[ident] = el
+        self.ids = _index(root)
 
     def resolve(self, el):
         """The element an `idref` points at (inside this document), else the element itself."""
