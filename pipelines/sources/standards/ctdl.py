@@ -507,7 +507,6 @@ def take(reader, obj: dict, out, line: int) -> None:
                     referenced.update(
                         t for t in as_list(cond.get("ceterms:targetCredential")) if isinstance(t, str)
                     )
-    mapped = 0
     for i, node in enumerate(nodes):
         kinds = [_local(t) for t in as_list(node.get("@type"))]
         kind = next((k for k in kinds if k in CREDENTIAL_TYPES), None)
@@ -534,23 +533,33 @@ def take(reader, obj: dict, out, line: int) -> None:
             "Registry organisation "
         ) and REGISTRY_NOTE not in out.notes:
             out.notes.append(REGISTRY_NOTE)
-        credential_id = _add_specification(reader.sink, rec, out.name, line)
-        if credential_id is None:
-            reader._quarantine(
-                out,
-                line,
-                "duplicate_key",
-                "credential_id.unique",
-                "the credential specification was already delivered by another file of this delivery",
-                "$.@id",
-            )
-            out._quarantine[-1]["record_type"] = "credentials"
-            continue
-        out.records_loaded += 1
-        mapped += 1
-        reader.published += _published(doc, node, credential_id, rec["title"], out, line)
-    if mapped == 0 and out.records_in == 0:
+        reader._specification(
+            out,
+            line,
+            rec,
+            lambda cid, node=node, title=rec["title"]: _published(doc, node, cid, title, out, line),
+        )
+    if out.records_in == 0:
         out._formats["CTDL"] += 1
+
+
+def load_specification(reader, out, line: int, rec: dict, published) -> None:
+    """Add one mapped specification with its published outcome rows (`published(credential_id)`), or
+    quarantine it when another file delivered it already."""
+    credential_id = _add_specification(reader.sink, rec, out.name, line)
+    if credential_id is None:
+        reader._quarantine(
+            out,
+            line,
+            "duplicate_key",
+            "credential_id.unique",
+            "the credential specification was already delivered by another file of this delivery",
+            "$.@id",
+        )
+        out._quarantine[-1]["record_type"] = "credentials"
+        return
+    out.records_loaded += 1
+    reader.published += published(credential_id)
 
 
 def outcomes_frame(reader) -> pl.DataFrame:

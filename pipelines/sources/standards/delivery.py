@@ -28,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sources.standards import ctdl, edci_xml, elm, openbadges2, openbadges3, status
+from pipelines.sources.standards import ctdl, edci_xml, elm, openbadges2, openbadges3, parallel, status
 from pipelines.sources.standards.annex import annex_columns, build_annex
 from pipelines.sources.standards.guards import (
     TOO_LONG,
@@ -164,9 +164,12 @@ class _Budget:
 
 
 class _Reader:
-    def __init__(self, root: Path, limits: Limits | None = None):
+    _outcome = FileOutcome  # a file's outcome (the pool's workers record what happens to it)
+
+    def __init__(self, root: Path, limits: Limits | None = None, workers: int | None = None):
         self.root = root
         self.limits = limits or Limits.from_env()
+        self.workers = parallel.worker_count() if workers is None else workers
         self.sink = Sink()
         self.index = openbadges2.Ob2Index()
         self.status_lists = status.StatusLists()  # OB 3.0 / VC status lists and the entries naming them
@@ -190,12 +193,16 @@ class _Reader:
                 return path.as_posix()
 
     def add_path(self, path: Path) -> None:
-        path = Path(path)
+        self.read_jobs(list(self.jobs(Path(path))))
+
+    def jobs(self, path: Path):
+        """What reading `path` means, in order: (file, name, walked, None) for a file to read and
+        (None, name, False, message) for one refused while walking (a link, an unreadable folder)."""
         if path.is_dir():
             try:
                 check_local(path, self.root)
             except ParseError as exc:
-                self._refuse(self._name(path), str(exc))
+                yield None, self._name(path), False, str(exc)
                 return
             base = self._name(path)
             base = "" if base == "." else base
@@ -204,22 +211,38 @@ class _Reader:
                 parts = [p for p in (base, "" if rel == "." else Path(rel).as_posix()) if p]
                 prefix = "/".join(parts) + "/" if parts else ""
                 if error:
-                    self._refuse(prefix.rstrip("/") or ".", f"the folder cannot be read ({error})")
+                    yield None, prefix.rstrip("/") or ".", False, f"the folder cannot be read ({error})"
                 for link, kind in links:
-                    self._refuse(prefix + link, f"the {kind} is a symbolic link, which is never followed")
+                    yield (
+                        None,
+                        prefix + link,
+                        False,
+                        f"the {kind} is a symbolic link, which is never followed",
+                    )
                 for fname in filenames:
-                    self.read_file(Path(dirpath, fname), prefix + fname, walked=True)
+                    yield os.path.join(dirpath, fname), prefix + fname, True, None
         else:
-            self.read_file(path, self._name(path))
+            yield str(path), self._name(path), False, None
+
+    def read_jobs(self, jobs: list) -> None:
+        """Read the files of `jobs` in order: in a process pool when there are many (`parallel`)."""
+        if self.workers > 1 and sum(1 for j in jobs if j[0] is not None) >= parallel.MIN_FILES:
+            parallel.read_jobs(self, jobs)
+            return
+        for file, name, walked, refusal in jobs:
+            if file is None:
+                self._refuse(name, refusal)
+            else:
+                self.read_file(Path(file), name, walked)
 
     def _refuse(self, name: str, message: str) -> None:
-        out = FileOutcome(printable(name))
+        out = self._outcome(printable(name))
         self._reject(out, message)
         self.files.append(out)
 
     def read_file(self, path: Path, name: str, walked: bool = False) -> None:
         """One file: a zip, NDJSON (streamed) or a single document (size-capped); never a symlink."""
-        out = FileOutcome(printable(name))
+        out = self._outcome(printable(name))
         mark = self.sink.mark()
         try:
             if not walked:  # a walked file is known not to be a link (guards.walk)
@@ -273,7 +296,7 @@ class _Reader:
 
     def _read_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, level, budget) -> None:
         inner = f"{name}!{printable(info.filename)}"
-        out = FileOutcome(inner)
+        out = self._outcome(inner)
         mark = self.sink.mark()
         try:
             check_member(info, self.limits)
@@ -630,13 +653,25 @@ class _Reader:
         self._load(rec, obj, out, line)
 
     def _load(self, rec: dict, doc: dict, out: FileOutcome, line: int) -> None:
+        """Add one mapped award (`_add_award`) with the labels its mapping left unknown."""
+        self._add_award(rec, out, line, *self._award_context(rec, doc))
+
+    @staticmethod
+    def _award_context(rec: dict, doc: dict) -> tuple[list, str | None, object]:
+        """What `_add_award` needs besides the record: the labels its mapping left unknown, the award
+        id derived from the document's content (for a record without one), its credentialStatus."""
+        derived = stable_id("award", _canonical(doc)) if rec["award_id"] is None else None
+        return take_unmapped(), derived, doc.get("credentialStatus")
+
+    def _add_award(self, rec: dict, out: FileOutcome, line: int, unmapped, derived, credential_status):
         """Add one mapped award, unless its id was already delivered: an identical re-delivery (same
-        content hash) is loaded once, two documents giving one id different content are both kept aside."""
-        for element, text in take_unmapped():
+        content hash) is loaded once, two documents giving one id different content are both kept aside.
+        `derived` is the award id derived from the document's content, for a record without one."""
+        for element, text in unmapped:
             if rec.get(_UNMAPPED_FIELDS[element]) is None:  # nothing else in the record gave it
                 out._counts[f"{_UNMAPPED_NOTE} {element} value {_shown_label(text)}"] += 1
         if rec["award_id"] is None:
-            rec["award_id"] = stable_id("award", _canonical(doc))
+            rec["award_id"] = derived
             out._counts["derived award id"] += 1
         digest = _content_hash(rec, out.name + "#")
         award_id = rec["award_id"]
@@ -660,7 +695,6 @@ class _Reader:
         row = len(self.sink.learner_kind)
         self.awards_seen[award_id] = (digest, out, line, row)
         self.sink.add(rec, out.name, line)
-        credential_status = doc.get("credentialStatus")
         if credential_status is not None:
             self.status_lists.note_entries(credential_status, row, out)
         out.records_loaded += 1
@@ -677,6 +711,11 @@ class _Reader:
                 badge["issuer"] = openbadges2.slim(badge["issuer"])
             slim["badge"] = badge
         return slim
+
+    def _specification(self, out: FileOutcome, line: int, rec: dict, published) -> None:
+        """A CTDL credential specification (`ctdl.load_specification`); `published(credential_id)`
+        gives its published outcome rows."""
+        ctdl.load_specification(self, out, line, rec, published)
 
     def _supporting(self, out: FileOutcome, fmt: str, note: str | None = None) -> None:
         out.supporting_documents += 1
@@ -915,10 +954,12 @@ def _join(path: str, json_path: str | None) -> str | None:
     return path + json_path[1:]
 
 
-def read_standards(paths: list[Path], root: Path, limits: Limits | None = None) -> StandardsDelivery:
+def read_standards(
+    paths: list[Path], root: Path, limits: Limits | None = None, workers: int | None = None
+) -> StandardsDelivery:
     """Read every delivery file/folder/zip in `paths` (names reported relative to `root`); `limits`
-    default to the MCO_* environment variables (`limits.Limits.from_env`)."""
-    reader = _Reader(Path(root), limits)
-    for path in paths:
-        reader.add_path(Path(path))
+    default to the MCO_* environment variables (`limits.Limits.from_env`), `workers` (processes
+    reading many files at once; 1 reads in this process only) to MCO_READ_WORKERS (`parallel`)."""
+    reader = _Reader(Path(root), limits, workers)
+    reader.read_jobs([job for path in paths for job in reader.jobs(Path(path))])
     return reader.finish()

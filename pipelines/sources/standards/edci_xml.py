@@ -49,6 +49,7 @@ from pipelines.sources.standards.mapping import (
     qa_type,
     stable_id,
     supervision,
+    take_unmapped,
     web_url,
 )
 
@@ -610,6 +611,7 @@ def read_xml(reader, out, data: bytes) -> None:
         sink = reader.sink
         if hasattr(sink, "file"):
             sink.file, sink.scoped, sink.split = out.name, 0, 0
+        take_unmapped()  # what earlier code left behind is not this record's
         try:
             rec = map_edci(root, out.name, f"{digest}:{i}" if several else digest, sink)
         except MapError as exc:
