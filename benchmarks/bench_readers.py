@@ -5,6 +5,12 @@ credentials, peak memory < 2 GB. Each measurement runs in its own process so its
 (ru_maxrss) is its own. Synthetic credentials only; not a test: run it by hand.
 
     python benchmarks/bench_readers.py --count 200000
+    python benchmarks/bench_readers.py --count 200000 --workers 1   # the folder read without a pool
+
+The folder is read by the process pool of `pipelines/sources/standards/parallel.py` (MCO_READ_WORKERS,
+default the CPU count); an NDJSON file is one file, read in one process. Each line gives the wall
+rate, the rate per CPU second (the reading process and its workers together) and the worker count;
+peak memory is the reading process's and, with a pool, the largest worker's.
     python benchmarks/bench_readers.py --hostile   # the denial-of-service inputs of issue #10
 
 `--hostile` times the inputs that once took minutes or gigabytes: a 2 MB array of 1M integers, a
@@ -19,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -112,20 +119,29 @@ def write_inputs(work: Path, count: int, unique_specs: bool) -> tuple[Path, Path
     return ndjson, folder
 
 
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def measure(target: Path) -> None:
     """Child process: read one input, print one JSON line with time and counts."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from pipelines.sources.standards import read_standards
+    from pipelines.sources.standards import parallel, read_standards
 
-    start = time.perf_counter()
-    delivery = read_standards([target], target.parent)
-    seconds = time.perf_counter() - start
+    workers = parallel.worker_count()
+    start, cpu = time.perf_counter(), _cpu()
+    delivery = read_standards([target], target.parent, workers=workers)
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     loaded = sum(f.records_loaded for f in delivery.files)
     rejected = [f.reason for f in delivery.files if f.status == "rejected"]
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu": cpu,
+                "workers": workers if target.is_dir() and len(delivery.files) >= parallel.MIN_FILES else 1,
+                "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "loaded": loaded,
                 "files": len(delivery.files),
                 "quarantined": len(delivery.quarantine),
@@ -201,8 +217,16 @@ def main() -> None:
     )
     parser.add_argument("--hostile", action="store_true", help="Time the denial-of-service inputs instead.")
     parser.add_argument("--bomb-gib", type=int, default=10, help="Inflated size of the zip bomb (--hostile).")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Pool size for the folder (default MCO_READ_WORKERS, else CPUs).",
+    )
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers:
+        os.environ["MCO_READ_WORKERS"] = str(args.workers)
     if args.measure:
         measure(args.measure)
         return
@@ -215,6 +239,7 @@ def main() -> None:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
         return
+    print(f"{os.cpu_count()} CPU(s); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     started = time.perf_counter()
     ndjson, folder = write_inputs(work, args.count, args.unique_specs)
     print(f"wrote {args.count:,} credentials twice in {time.perf_counter() - started:.1f} s ({work})")
@@ -224,10 +249,13 @@ def main() -> None:
         rate = r["loaded"] / r["seconds"]
         ok = rate >= TARGETS[kind] and r["peak_mib"] < 2048 and r["loaded"] == args.count
         failed |= not ok
+        worker_peak = f", largest worker {r['worker_peak_mib']:,.0f} MiB" if r["workers"] > 1 else ""
         print(
-            f"{kind:7s} {r['loaded']:>9,} loaded in {r['seconds']:6.2f} s = {rate:>9,.0f} credentials/s "
-            f"(target {TARGETS[kind]:,}/s), peak {r['peak_mib']:,.0f} MiB (limit 2,048) "
-            f"{'OK' if ok else 'BELOW TARGET'}"
+            f"{kind:7s} {r['loaded']:>9,} loaded in {r['seconds']:6.2f} s = {rate:>9,.0f} credentials/s wall "
+            f"(target {TARGETS[kind]:,}/s), {r['loaded'] / r['cpu']:>9,.0f}/s per CPU, "
+            f"{r['workers']} worker(s); peak {r['peak_mib']:,.0f} MiB{worker_peak} (limit 2,048) "
+            f"{'OK' if ok else 'BELOW TARGET'}",
+            flush=True,
         )
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)

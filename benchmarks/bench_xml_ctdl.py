@@ -5,7 +5,12 @@ achievement, awarding process, specification, outcomes and assessment by referen
 logo; a CTDL graph with a credential, its organisation and an AggregateDataProfile). Not a test: run it
 by hand.
 
-    python benchmarks/bench_xml_ctdl.py --count 5000
+    python benchmarks/bench_xml_ctdl.py --count 5000             # serial, then the pool (all CPUs)
+    python benchmarks/bench_xml_ctdl.py --count 5000 --workers 1  # serial only
+
+Each line gives files/s of wall time and files/s per CPU second (this process and its worker
+processes together), and the worker count: on a shared machine the wall rate says what the others
+left over, the per-CPU rate what the reader costs.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
 
-from pipelines.sources.standards import read_standards
+from pipelines.sources.standards import parallel, read_standards
 
 TARGET = 2_000
 NS = 'xmlns="http://data.europa.eu/snb" xmlns:cred="http://data.europa.eu/europass/model/credentials/w3c#"'
@@ -114,7 +121,13 @@ def ctdl(i: int, rng: random.Random) -> str:
     )
 
 
-def run(kind: str, count: int, seed: int) -> float:
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the pool's workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run(kind: str, count: int, seed: int, workers: int) -> float:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / kind
@@ -123,16 +136,19 @@ def run(kind: str, count: int, seed: int) -> float:
         for i in range(count):
             (folder / f"{i:07d}{ext}").write_text(make(i, rng), encoding="utf-8")
         read_standards([], Path(tmp))  # contracts and code lists loaded once, outside the timing
-        start, cpu = time.perf_counter(), time.process_time()
-        delivery = read_standards([folder], Path(tmp))
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        start, cpu = time.perf_counter(), cpu_seconds()
+        delivery = read_standards([folder], Path(tmp), workers=workers)
+        elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         loaded = sum(f.records_loaded for f in delivery.files)
         assert loaded == count, f"{kind}: {loaded} of {count} loaded"
     rate = count / elapsed
     flag = "ok" if rate >= TARGET else "BELOW TARGET"
+    pooled = workers > 1 and count >= parallel.MIN_FILES
     print(
-        f"{kind:5s} {count:7,d} files in {elapsed:6.2f} s wall ({cpu:6.2f} s CPU) = {rate:8,.0f} files/s "
-        f"({count / cpu:,.0f}/s of CPU; target {TARGET:,}: {flag})"
+        f"{kind:5s} {count:7,d} files, {workers if pooled else 1} worker(s): {elapsed:6.2f} s wall = "
+        f"{rate:8,.0f} files/s wall (target {TARGET:,}: {flag}); {cpu:6.2f} s CPU = "
+        f"{count / cpu:,.0f} files/s per CPU",
+        flush=True,
     )
     return rate
 
@@ -141,9 +157,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="Pool size (default MCO_READ_WORKERS, else the CPU count)."
+    )
     args = parser.parse_args()
+    workers = args.workers or parallel.worker_count()
+    print(f"{os.cpu_count()} CPU(s); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for kind in ("edci", "ctdl"):
-        run(kind, args.count, args.seed)
+        for n in dict.fromkeys((1, workers)):
+            run(kind, args.count, args.seed, n)
 
 
 if __name__ == "__main__":
