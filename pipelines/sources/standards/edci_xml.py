@@ -101,18 +101,25 @@ def _name(el) -> str:
 _CHILDREN: dict = {}
 _NONE: dict = {}
 _ELEMENT = etree.Element  # `iter` filter: elements only, no comments or entity references
+_NAMES: dict[str, str] = {}  # tag -> local name, for the tags met so far (bounded)
+_MAX_NAMES = 4096
 
 
 def _index(root) -> dict[str, object]:
     """Fill `_CHILDREN` for the tree under `root` and return its id index (first element per id)."""
     children: dict = {}
     ids: dict[str, object] = {}
+    names = _NAMES
     ident = root.get("id")
     if ident:
         ids[ident] = root
     for el in root.iterdescendants(_ELEMENT):
         tag = el.tag
-        name = tag[tag.rfind("}") + 1 :]
+        name = names.get(tag)
+        if name is None:
+            name = tag[tag.rfind("}") + 1 :]
+            if len(names) < _MAX_NAMES:
+                names[tag] = name
         parent = el.getparent()
         found = children.get(parent)
         if found is None:
@@ -123,9 +130,10 @@ def _index(root) -> dict[str, object]:
                 found[name] = [el]
             else:
                 kids.append(el)
-        ident = el.get("id")
-        if ident and ident not in ids:
-            ids[ident] = el
+        if el.attrib:
+            ident = el.get("id")
+            if ident and ident not in ids:
+                ids[ident] = el
     global _CHILDREN
     _CHILDREN = children
     return ids
