@@ -21,6 +21,7 @@ import pytest
 from pipelines.sources.standards import parallel, read_standards
 from pipelines.sources.standards.limits import Limits
 from tests.sources.hostile_corpus import CASES, credential
+from tests.sources.make_fixtures import BADGECLASS, ISSUER, assertion
 from tests.sources.test_samples_unchanged import SAMPLES, digests
 
 pytestmark = pytest.mark.unit
@@ -175,6 +176,24 @@ def test_pool_that_breaks_leaves_the_rest_to_this_process(tmp_path, pooled, monk
     serial = _read(tmp_path, 1)
     monkeypatch.setattr(parallel, "_read_chunk", _die)
     _same(_read(tmp_path, 2), serial)
+
+
+def test_pool_stops_when_its_workers_hand_the_files_back(tmp_path, pooled, monkeypatch):
+    """OB 2.0 assertions are mapped once every BadgeClass is known: read here, not parsed twice over."""
+    monkeypatch.setattr(parallel, "_TRIAL_FILES", 4)
+    _write(tmp_path, "badgeclass.json", BADGECLASS)
+    _write(tmp_path, "issuer.json", ISSUER)
+    for i in range(20):
+        _write(tmp_path, f"assertion-{i:02d}.json", assertion(f"urn:uuid:ob2-{i}", BADGECLASS["id"]))
+    serial = _read(tmp_path, 1)
+    assert serial.tables["awards"].height == 20
+    submitted = []
+    submit = parallel._submit
+    monkeypatch.setattr(
+        parallel, "_submit", lambda pool, chunk: submitted.append(chunk) or submit(pool, chunk)
+    )
+    _same(_read(tmp_path, 2), serial)
+    assert len(submitted) < 11  # 22 files in chunks of 2: the pool stopped before the end
 
 
 def test_small_delivery_is_read_without_workers(tmp_path, monkeypatch):

@@ -30,6 +30,7 @@ from pipelines.sources.standards import mapping
 MIN_FILES = 200  # fewer files are read in this process
 CHUNK_FILES = 64  # files per task sent to a worker
 _IN_FLIGHT = 3  # chunks per worker submitted ahead of the one being replayed
+_TRIAL_FILES = 256  # after this many files, a pool whose workers hand most back is stopped
 _SERIAL_EXT = frozenset({".zip", ".ndjson", ".jsonl"})  # streamed or many records: read here
 WORKERS_ENV = "MCO_READ_WORKERS"
 
@@ -61,19 +62,25 @@ def read_jobs(reader, jobs: list) -> None:
         initargs=(type(reader), reader.root, reader.limits),
     )
     pending: deque = deque()
-    submitted, ahead, broken = 0, reader.workers * _IN_FLIGHT, False
+    submitted, ahead, pooling = 0, reader.workers * _IN_FLIGHT, True
+    pooled = returned = 0  # files given to workers so far, and of those how many came back mapped
     try:
         for i, chunk in enumerate(chunks):
             results = None
             try:
-                while not broken and submitted < len(chunks) and submitted - i < ahead:
+                while pooling and submitted < len(chunks) and submitted - i < ahead:
                     pending.append(_submit(pool, chunks[submitted]))
                     submitted += 1
-                if not broken:
+                if pending:
                     results = pending.popleft().result()
             except BrokenProcessPool:
-                broken = True  # a worker died (killed, out of memory): the rest is read here
+                pooling = False  # a worker died (killed, out of memory): the rest is read here
                 pending.clear()
+            if results is not None:
+                pooled += len(results)
+                returned += sum(1 for r in results if r is not None)
+                if pooled >= _TRIAL_FILES and returned < pooled // 2:
+                    pooling = False  # mostly files read here anyway (OB 2.0): stop parsing them twice
             _replay_chunk(reader, chunk, results)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
