@@ -93,7 +93,7 @@ def _submit(pool, chunk: list):
 
 
 def _pooled(file: str | None) -> bool:
-    return file is not None and Path(file).suffix.lower() not in _SERIAL_EXT
+    return file is not None and os.path.splitext(file)[1].lower() not in _SERIAL_EXT
 
 
 def _replay_chunk(reader, chunk: list, results: list | None) -> None:
