@@ -86,6 +86,9 @@ def cross_file(folder: Path) -> None:
         _write(folder, f"c/edci-{i}.xml", text)
     for i in range(5):  # CTDL: the same specification in two files
         _write(folder, f"d/ctdl-{i}.json", ctdl_doc(i % 3, rng))
+    split = json.loads(ctdl_doc(1, rng))  # the same specification id, owned by another organisation
+    split["@graph"][0]["ceterms:ownedBy"] = split["@graph"][1]["@id"] = "https://registry.example/org-77"
+    _write(folder, "d/ctdl-split.json", split)
     bits = bytearray(16)
     bits[0] = 0x80  # index 0 revoked
     encoded = base64.urlsafe_b64encode(gzip.compress(bytes(bits))).decode().rstrip("=")
@@ -153,6 +156,7 @@ def test_pool_reads_what_the_serial_reader_reads(tmp_path, pooled):
     notes = [n for f in serial.files for n in f.notes]
     assert any("kept apart per issuer" in n for n in notes)  # the cross-file cases do what they say
     assert any("left unknown" in n for n in notes)
+    assert any("#issuer=" in c for c in serial.published_outcomes["credential_id"])
     _same(_read(tmp_path, 2), serial)
 
 

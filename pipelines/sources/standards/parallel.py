@@ -124,9 +124,12 @@ def _replay(reader, out, events: list) -> None:
             _add_award(reader, out, *event[1:])
         else:  # a CTDL specification, its published rows computed with the id it had before `spec`
             _, rec, line, rows = event
-            reader._specification(
-                out, line, rec, lambda cid, rows=rows: [{**r, "credential_id": cid} for r in rows]
-            )
+            reader._specification(out, line, rec, _rows_for(rows, rec["credential_id"]))
+
+
+def _rows_for(rows: list[dict], computed_for: str):
+    """`published(credential_id)` for the rows a worker computed for the id `computed_for`."""
+    return lambda cid: rows if cid == computed_for else [{**r, "credential_id": cid} for r in rows]
 
 
 def _add_award(reader, out, rec, line, unmapped, derived, credential_status, spec, looked) -> None:
