@@ -21,12 +21,21 @@ import os
 import pickle
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+# An xdist worker's __main__ has neither __spec__ nor __file__. pyspark.sql.connect takes that for a doctest
+# run and calls sys.exit(0) on import when its optional dependencies are missing, and Great Expectations
+# imports it whenever pyspark is installed (the Spark engine's dependency): the worker would vanish.
+# Naming the worker's main module makes that import fail as an ImportError, which GX expects.
+_MAIN = sys.modules["__main__"]
+if getattr(_MAIN, "__spec__", None) is None and not hasattr(_MAIN, "__file__"):
+    _MAIN.__file__ = "<pytest worker>"
 
 SMALL_SEED = 7
 TIERS = ("unit", "build", "browser")
