@@ -49,16 +49,16 @@ api: $(STAMP)
 
 run: warehouse serve
 
-# Tests run on every core (pytest-xdist; TEST_WORKERS=0 runs them in one process). loadgroup keeps the
-# browser tests on one worker and a module's tests together when they share a module fixture; the
-# session's warehouses are built once per run, whatever the number of workers (tests/conftest.py).
+# Tests run on every core (pytest-xdist; TEST_WORKERS=0 runs them in one process): tests that share a
+# fixture stay on one worker, the session's warehouses are built once per run whatever the number of
+# workers (tests/scheduling.py, tests/conftest.py).
 TEST_WORKERS ?= auto
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m unit -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -m unit -n $(TEST_WORKERS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --scale $(SCALE) --seed $(SEED)

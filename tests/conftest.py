@@ -8,10 +8,10 @@ Every test belongs to exactly one tier, set by a module-level `pytestmark`:
 
 The session's warehouses (`small_warehouse`, `tiny_build`, `small_two_builds`, `gated_tiny_build`) are
 read-only for tests: a test that changes one copies it first. Under pytest-xdist (`make test` runs
-`pytest -n auto`) each is built once per run, not once per worker: the first worker to need it builds it
-under a file lock in the run's temporary folder and the others reuse it (`shared` below). The workers
-share one throwaway pseudonymisation key for the same reason: a warehouse built with another key would
-refuse the next build on top of it.
+`pytest -n auto`; tests/scheduling.py says which tests go together) each is built once per run, not once
+per worker: the first worker to need it builds it under a file lock in the run's temporary folder and
+the others reuse it (`shared` below). The workers share one throwaway pseudonymisation key for the same
+reason: a warehouse built with another key would refuse the next build on top of it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,23 @@ import os
 import pickle
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+from tests import scheduling
+
+# An xdist worker's __main__ has neither __spec__ nor __file__. pyspark.sql.connect takes that for a doctest
+# run and calls sys.exit(0) on import when its optional dependencies are missing, and Great Expectations
+# imports it whenever pyspark is installed (the Spark engine's dependency): the worker would vanish.
+# Naming the worker's main module makes that import fail as an ImportError, which GX expects.
+_MAIN = sys.modules["__main__"]
+if getattr(_MAIN, "__spec__", None) is None and not hasattr(_MAIN, "__file__"):
+    _MAIN.__file__ = "<pytest worker>"
 
 SMALL_SEED = 7
 TIERS = ("unit", "build", "browser")
@@ -53,26 +64,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         problems.append(f"{len(mixed)} test(s) have more than one tier marker:\n  " + "\n  ".join(mixed))
     if problems:
         raise pytest.UsageError("\n".join(problems))
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        _group_for_xdist(items)
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+        scheduling.order_and_record(items, config._tmp_path_factory.getbasetemp().parent, worker)
 
 
-def _group_for_xdist(items: list[pytest.Item]) -> None:
-    """For `--dist loadgroup`: the browser tests run on one worker (one Streamlit server, one Chromium),
-    and the tests of a module with a module-scoped fixture stay together (the fixture is set up once).
-    Every other test is handed to whichever worker is free."""
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif _uses_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
-def _uses_module_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`-n N`: tests sharing a fixture on one worker, heaviest groups first (tests/scheduling.py)."""
+    return scheduling.make_scheduler(config, log)
 
 
 def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

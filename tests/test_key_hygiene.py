@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -94,20 +95,17 @@ def test_key_errors_never_quote_the_key(monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def keyed_build(tmp_path_factory):
-    """A tiny warehouse built with key A."""
-    raw = write_tiny(tmp_path_factory.mktemp("keyraw"))
+def keyed_build(tiny_build, tmp_path_factory):
+    """A tiny warehouse built with key A (the session's key file): a copy of the session's `tiny_build`."""
+    raw, built, result = tiny_build
     warehouse = tmp_path_factory.mktemp("keywh") / "w.duckdb"
-    saved = os.environ.get("MCO_PSEUDONYM_KEY")
-    os.environ["MCO_PSEUDONYM_KEY"] = KEY_A
-    try:
-        result = build(raw, warehouse, gate=False, max_quarantine_share=1.0)
-    finally:
-        if saved is None:
-            os.environ.pop("MCO_PSEUDONYM_KEY", None)
-        else:
-            os.environ["MCO_PSEUDONYM_KEY"] = saved
+    shutil.copyfile(built, warehouse)
     return raw, warehouse, result
+
+
+def _key_a() -> str:
+    """Key A: the session's throwaway key file (tests/conftest.py), which every tiny build used."""
+    return Path(os.environ["MCO_KEY_FILE"]).read_text().strip()
 
 
 def test_the_warehouse_stores_the_fingerprint_never_the_key(keyed_build):
@@ -118,11 +116,11 @@ def test_the_warehouse_stores_the_fingerprint_never_the_key(keyed_build):
         (history_fp,) = rows(con, "select key_fingerprint from build_history")[0]
     finally:
         con.close()
-    assert fp == history_fp == pseudonymise.fingerprint(bytes.fromhex(KEY_A))
+    assert fp == history_fp == pseudonymise.fingerprint(bytes.fromhex(_key_a()))
     data = warehouse.read_bytes()
     assert fp.encode() in data
-    assert not any(secret in data for secret in _secrets(KEY_A))
-    assert result.build_id not in KEY_A
+    assert not any(secret in data for secret in _secrets(_key_a()))
+    assert result.build_id not in _key_a()
 
 
 def _mco(*args: str, key: str) -> subprocess.CompletedProcess:
@@ -156,7 +154,7 @@ def test_a_changed_key_stops_the_build_unless_new_key(keyed_build, monkeypatch):
     assert "the pseudonymisation key changed" in message
     assert "learner links to earlier deliveries would break; pass --new-key if this is intended" in message
     assert warehouse.read_bytes() == before  # nothing was built
-    for secret in _secrets(KEY_B) + _secrets(KEY_A):
+    for secret in _secrets(KEY_B) + _secrets(_key_a()):
         assert secret.decode("latin-1") not in refused.stdout + refused.stderr
 
     monkeypatch.setenv("MCO_PSEUDONYM_KEY", KEY_B)
@@ -170,7 +168,7 @@ def test_a_changed_key_stops_the_build_unless_new_key(keyed_build, monkeypatch):
     finally:
         con.close()
     assert history == [
-        (first.build_id, pseudonymise.fingerprint(bytes.fromhex(KEY_A))),
+        (first.build_id, pseudonymise.fingerprint(bytes.fromhex(_key_a()))),
         (second.build_id, pseudonymise.fingerprint(bytes.fromhex(KEY_B))),
     ]
     assert not any(secret in warehouse.read_bytes() for secret in _secrets(KEY_B))

@@ -10,6 +10,7 @@ import pytest
 from pipelines.build import build
 from pipelines.errors import BuildFailed
 from pipelines.indicators.engine import Filters, compute
+from pipelines.quality.validate import validate
 from pipelines.warehouse import rows
 from tests.tiny import EXPECTED_QUARANTINE, TINY, write_tiny
 
@@ -103,13 +104,15 @@ def test_no_raw_identifier_in_warehouse(tiny):
     assert key not in blob and key.hex().encode() not in blob
 
 
-def test_rebuild_is_identical(tiny, tmp_path):
-    raw, wh, result = tiny
-    again = build(raw, tmp_path / "again.duckdb", gate=False, max_quarantine_share=1.0)
+def test_rebuild_is_identical(tiny, gated_tiny_build):
+    """TINY built a second time (the session's `gated_tiny_build`: with the gate, from relative paths):
+    the same build id and the same tables, but for the gate's own results."""
+    _, wh, result = tiny
+    folder, again = gated_tiny_build
     assert again.build_id == result.build_id
     a, b = (
         duckdb.connect(str(wh), read_only=True),
-        duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True),
+        duckdb.connect(str(folder / "curated" / "warehouse.duckdb"), read_only=True),
     )
     tables = [t for (t,) in rows(a, "select table_name from information_schema.tables")]
     for t in tables:
@@ -131,16 +134,17 @@ def test_failed_build_keeps_previous_warehouse(tiny, tmp_path):
 
 
 def test_malformed_file_is_rejected_and_rest_loads(tmp_path):
+    """The build's intake in memory (`validate`, what `mco validate` runs: the same per-file report)."""
     files = dict(TINY)
     files["awards_late.csv"] = "id;cred;who;when\n1;2;3;4\n5;6;7;8\n"
     files["notes.csv"] = "hello\nworld\n"
     raw = write_tiny(tmp_path / "raw", files)
-    result = build(raw, tmp_path / "w.duckdb", gate=False, max_quarantine_share=1.0)
-    rejected = result.report.filter(result.report["status"] == "rejected")
+    report = validate(raw).files
+    rejected = report.filter(report["status"] == "rejected")
     assert sorted(rejected["source_file"].to_list()) == ["awards_late.csv", "notes.csv"]
     late = rejected.filter(rejected["source_file"] == "awards_late.csv").row(0, named=True)
     assert late["rows_rejected"] == 2 and "lacks required column" in late["reason"]
-    assert result.rows_loaded == 22
+    assert int(report["rows_loaded"].sum()) == 22
 
 
 def test_missing_raw_folder_is_a_clear_error(tmp_path):

@@ -41,17 +41,8 @@ def _checked(tmp_path, **changes):
     return report.quarantine.select("record_type", "reason_code", "check_name", "source_line").rows()
 
 
-@pytest.fixture(scope="module")
-def clean_build(tmp_path_factory):
-    """TINY with its awards cleaned, built once: (raw, warehouse, result, quarantine rows). Read-only."""
-    folder = tmp_path_factory.mktemp("clean")
-    result, got = _build(folder)
-    return folder / "raw", folder / "w.duckdb", result, got
-
-
-def test_clean_tiny_has_empty_quarantine(clean_build):
-    *_, got = clean_build
-    assert got == []
+def test_clean_tiny_has_empty_quarantine(tmp_path):
+    assert _checked(tmp_path) == []
 
 
 RULE_ROWS = [
@@ -164,14 +155,14 @@ def test_share_limit_fails_the_build_and_keeps_the_warehouse(tiny_build, tmp_pat
     assert wh.read_bytes() == before
 
 
-def test_history_accumulates_across_builds(clean_build, tmp_path):
-    clean_raw, built, first, _ = clean_build  # the first build: TINY with clean awards
+def test_history_accumulates_across_builds(tiny_build, tmp_path):
+    tiny_raw, built, first = tiny_build  # the first build: TINY's (the session's, copied in)
     raw = tmp_path / "raw"
-    shutil.copytree(clean_raw, raw)
+    shutil.copytree(tiny_raw, raw)
     wh = tmp_path / "w.duckdb"
     shutil.copyfile(built, wh)
     (raw / "verifications.csv").write_text("verification_id;award_id;verification_date;verifier_type\n")
-    second = build(raw, wh, gate=False)
+    second = build(raw, wh, gate=False, max_quarantine_share=1.0)
     assert first.build_id != second.build_id
     con = duckdb.connect(str(wh), read_only=True)
     builds = [b for (b,) in rows(con, "select build_id from build_history order by built_at")]
