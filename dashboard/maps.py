@@ -187,16 +187,19 @@ def _feature(geometry: dict, **properties) -> dict:
     return {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
-@dataclass(frozen=True)
-class _Shapes:
-    """Features handed to Altair through `__geo_interface__`: Altair then stores them once in the
-    spec's datasets, instead of copying the coordinates into every layer object it builds (seconds)."""
+def _shapes(name: str, features: list[dict]) -> alt.InlineData:
+    """Features as one GeoJSON text, inline in the layer. A text is not copied field by field each time
+    Altair builds a layer (dicts of coordinates took seconds), and a named inline value stays in the
+    layer: Altair would move it to the spec's datasets, which Streamlit sends as Arrow tables that
+    Vega cannot draw as shapes."""
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    return alt.InlineData(values=text, format=alt.DataFormat(type="json", property="features"), name=name)
 
-    features: list[dict]
 
-    @property
-    def __geo_interface__(self) -> dict:
-        return {"type": "FeatureCollection", "features": self.features}
+@cache
+def _outline() -> alt.InlineData:
+    """The NUTS 0 countries behind the regions: the same for every map, built once."""
+    return _shapes("countries", [_feature(g, code=c) for c, g in sorted(boundaries().countries.items())])
 
 
 def region_map(
@@ -240,54 +243,64 @@ def region_map(
     fit = _feature({"type": "MultiPoint", "coordinates": corners})
     projection = alt.Projection(type="azimuthalEqualArea", rotate=[-10, -52, 0], fit=fit)
     tooltip = [
-        alt.Tooltip("region:N", title="Region"),
-        alt.Tooltip("shown:N", title=ind.name),
+        alt.Tooltip("properties.region:N", title="Region"),
+        alt.Tooltip("properties.shown:N", title=ind.name),
     ]
-    title = f"{ind.name} by region ({unit_title(unit)})"
-    subtitle = [f"{ind.id} · NUTS 2 regions · {ind.period_basis}"]
-    if unit == per_capita_map.UNIT:
-        subtitle.append(f"published count per 1,000 {per_capita_map.POPULATION_TEXT} of the region")
+    title = f"{ind.name} by region"
+    subtitle = [f"{unit_title(unit)} · {ind.id} · NUTS 2 regions", f"period: {ind.period_basis}"]
     layers = [
-        alt.Chart(_Shapes([_feature(g, code=c) for c, g in sorted(geo.countries.items())]))
+        alt.Chart(_outline())
         .mark_geoshape(fill=OUTLINE_FILL, stroke="#bdbdbd", strokeWidth=0.5, clip=True)
         .encode(tooltip=alt.value(None)),
     ]
     if blank:
         layers.append(
-            alt.Chart(_Shapes(blank))
+            alt.Chart(_shapes("regions_without_value", blank))
             .mark_geoshape(stroke=BORDER, strokeWidth=0.6, clip=True)
             .encode(
                 color=alt.Color(
-                    "status:N",
+                    "properties.status:N",
                     title="No value",
                     scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-                    legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=220),
+                    legend=alt.Legend(
+                        orient="bottom-left",
+                        direction="vertical",
+                        labelLimit=220,
+                        fillColor="#ffffffcc",
+                        padding=4,
+                    ),
                 ),
-                tooltip=[*tooltip, alt.Tooltip("note:N", title="Why")],
+                tooltip=[*tooltip, alt.Tooltip("properties.note:N", title="Why")],
             )
         )
     if valued:
         layers.append(
-            alt.Chart(_Shapes(valued))
+            alt.Chart(_shapes("regions_with_value", valued))
             .mark_geoshape(stroke=BORDER, strokeWidth=0.6, clip=True)
             .encode(
                 color=alt.Color(
-                    "value:Q",
+                    "properties.value:Q",
                     title=unit_title(unit),
                     scale=alt.Scale(type="quantize", scheme=alt.SchemeParams("blues", count=5), nice=True),
-                    legend=alt.Legend(orient="bottom", direction="horizontal", format=",~r", labelLimit=120),
+                    legend=alt.Legend(
+                        orient="top-left",
+                        direction="vertical",
+                        format=",~r",
+                        fillColor="#ffffffcc",
+                        padding=4,
+                    ),
                 ),
                 tooltip=tooltip,
             )
         )
     if highlight in drawn:
         layers.append(
-            alt.Chart(_Shapes([_feature(geo.regions[highlight], code=highlight)]))
+            alt.Chart(_shapes("highlight", [_feature(geo.regions[highlight], code=highlight)]))
             .mark_geoshape(fill=None, filled=False, stroke=HIGHLIGHT, strokeWidth=2.5, clip=True)
             .encode(tooltip=alt.value(None))
         )
     credit = (
-        alt.Chart(alt.Data(values=[{"text": ATTRIBUTION}]))
+        alt.Chart(alt.InlineData(values=[{"text": ATTRIBUTION}], name="credit"))
         .mark_text(align="right", baseline="bottom", fontSize=10, color="#555555", dx=-4, dy=-4)
         .encode(text="text:N", x=alt.value({"expr": "width"}), y=alt.value({"expr": "height"}))
     )

@@ -31,10 +31,19 @@ ROWS = cells(
 )
 
 
-def layers(chart) -> tuple[dict, list[dict]]:
+def layers(chart) -> tuple[dict, list[list[dict]]]:
+    """The spec and each layer's rows: a shape layer's GeoJSON features (their properties), the
+    credit's rows. All data is inline (Streamlit would send a named dataset as Arrow, not drawable)."""
     spec = chart.to_dict()
-    data = [layer["data"] for layer in spec["layer"]]
-    return spec, [d["values"] if "values" in d else spec["datasets"][d["name"]] for d in data]
+    assert "datasets" not in spec
+    data = []
+    for layer in spec["layer"]:
+        values = layer["data"]["values"]
+        if isinstance(values, str):
+            assert layer["data"]["format"] == {"type": "json", "property": "features"}
+            values = [f["properties"] for f in json.loads(values)["features"]]
+        data.append(values)
+    return spec, data
 
 
 def drawn(chart) -> dict[str, dict]:
@@ -135,3 +144,17 @@ def test_rate_text_three_significant_digits():
     assert [maps.rate_text(v) for v in (0.0, 0.025, 0.3851, 1.234, 12.34, 123.4, 1234.5)] == [
         "0", "0.025", "0.385", "1.23", "12.3", "123", "1,234"
     ]  # fmt: skip
+
+
+def test_map_download_header_names_the_boundaries_first():
+    from dashboard.dimension_page import View
+    from dashboard.filters import FilterState, Options
+
+    options = Options((2019, 2025), ("NL",), ("vet",), ("NL32",), ("06",), (5,), (("NL32", "Noord-Holland"),))
+    state = FilterState(2019, 2025)
+    build = {"build_id": "abc", "built_at": "2026-01-02 03:04 UTC", "data_cutoff": "2025-12-31"}
+    view = View(None, options, state, state.to_filters(options), build, "Adoption")  # type: ignore[arg-type]
+    meta = maps.csv_meta("Awards issued by region", ADO1, view, ["a note"])
+    assert list(meta)[:3] == ["title", "attribution", "boundaries"]
+    assert meta["attribution"] == maps.ATTRIBUTION and "NUTS 2021" in meta["boundaries"]
+    assert meta["note 1"] == "a note" and meta["build_id"] == "abc"
