@@ -41,7 +41,7 @@ UNKNOWN = "unknown"  # the engine's breakdown value for a record without a regio
 # The map's frame (longitude, latitude of a region's bounding-box centre): mainland Europe and the
 # islands near it. Outside it (the Azores, Madeira, Svalbard) a region is listed beside the map.
 FRAME = ((-25.0, 45.0), (34.0, 72.0))
-HEIGHT = 520
+HEIGHT = 560
 PER_1000_LABEL = f"per 1,000 {per_capita_map.POPULATION_TEXT}"
 MEASURES = {"rate": "Per 1,000 adults", "count": "Count"}
 # Region fills: a value on a sequential scale; without one, a grey per reason (darkest = suppressed).
@@ -263,11 +263,7 @@ def region_map(
                     title="No value",
                     scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
                     legend=alt.Legend(
-                        orient="bottom-left",
-                        direction="vertical",
-                        labelLimit=220,
-                        fillColor="#ffffffcc",
-                        padding=4,
+                        orient="bottom", direction="vertical", labelLimit=220, symbolType="square"
                     ),
                 ),
                 tooltip=[*tooltip, alt.Tooltip("properties.note:N", title="Why")],
@@ -281,13 +277,11 @@ def region_map(
                 color=alt.Color(
                     "properties.value:Q",
                     title=unit_title(unit),
-                    scale=alt.Scale(type="quantize", scheme=alt.SchemeParams("blues", count=5), nice=True),
+                    scale=alt.Scale(
+                        type="quantize", scheme=alt.SchemeParams("blues", count=5), nice=True, zero=True
+                    ),
                     legend=alt.Legend(
-                        orient="top-left",
-                        direction="vertical",
-                        format=",~r",
-                        fillColor="#ffffffcc",
-                        padding=4,
+                        orient="bottom", direction="horizontal", format=",~r", gradientLength=160
                     ),
                 ),
                 tooltip=tooltip,
@@ -388,6 +382,17 @@ def shown_cells(
     return per_capita_map.per_thousand(rows, _population(view.wh)), ind, per_capita_map.UNIT
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _drawn(
+    key: tuple, _cells: pl.DataFrame, indicator_id: str, names: tuple, highlight: str | None, unit: str
+) -> tuple[alt.LayerChart, dict]:
+    """The map and its Vega-Lite spec, built once per set of cells (`key`: their rows) and shared by
+    sessions (neither is changed by drawing it): building the layers and the spec is most of the
+    tab's Python time."""
+    chart = region_map(_cells, get(indicator_id), dict(names), highlight, unit=unit)
+    return chart, chart.to_dict()
+
+
 def csv_meta(title: str, ind: Indicator, view: View, notes: list[str]) -> dict[str, str]:
     """The map download's header: the attribution of the boundaries right after the title."""
     meta = exports.metadata(title, [ind], view.describe, view.query, view.build, view.page, notes)
@@ -417,8 +422,9 @@ def map_tab(view: View, ind: Indicator, rows: pl.DataFrame) -> None:
         )
     cells, shown_ind, unit = shown_cells(view, ind, rows, measure)
     highlight = view.filters.regions[0] if len(view.filters.regions) == 1 else None
-    chart = region_map(cells, shown_ind, view.region_names, highlight, unit=unit)
-    st.altair_chart(chart, width="stretch", key=f"map_{view.page}_{ind.id}_{measure}")
+    names = tuple(sorted(view.region_names.items()))
+    chart, spec = _drawn(tuple(cells.rows()), cells, shown_ind.id, names, highlight, unit)
+    st.vega_lite_chart(spec, width="stretch", key=f"map_{view.page}_{ind.id}_{measure}")
     notes = [n for n in (unknown_note(rows), off_map_note(cells, shown_ind, view.region_names, unit)) if n]
     if shown_ind.id != ind.id:
         rate_note = (
