@@ -158,3 +158,11 @@ def test_map_download_header_names_the_boundaries_first():
     assert list(meta)[:3] == ["title", "attribution", "boundaries"]
     assert meta["attribution"] == maps.ATTRIBUTION and "NUTS 2021" in meta["boundaries"]
     assert meta["note 1"] == "a note" and meta["build_id"] == "abc"
+
+
+def test_a_view_without_region_cells_draws_the_outline_only():
+    empty = cells({})
+    assert drawn(maps.region_map(empty, ADO1, NAMES)) == {}
+    only_unknown = cells({"unknown": (25.0, None, None)})
+    assert drawn(maps.region_map(only_unknown, ADO1, NAMES)) == {}
+    assert maps.off_map_note(only_unknown, ADO1, NAMES) is None
