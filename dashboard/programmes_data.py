@@ -13,12 +13,18 @@ import streamlit as st
 from dashboard import connection, data
 from dashboard.data import Warehouse
 from pipelines.programmes import charts
-from pipelines.programmes.compare import funnel, programme_metrics
-from pipelines.programmes.present import programme_label
+from pipelines.programmes.compare import BASIS_FIELD, BASIS_FIELD_EQF, BY_KEY, funnel, programme_metrics
+from pipelines.programmes.present import programme_label, programme_values
 from pipelines.programmes.report import InstitutionReport, institution_report
 from pipelines.settings import settings
 
 MART = "mart_programme"
+# The peer basis as the page says it (pipelines.programmes.compare: `peer_basis`).
+BASIS_WORDS = {
+    BASIS_FIELD_EQF: "compared with programmes in the same field and EQF level",
+    BASIS_FIELD: "compared with programmes in the same field, any EQF level",
+    None: "no peer group (field unknown, or too few peers with a published value)",
+}
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
@@ -102,6 +108,25 @@ def institution(wh: Warehouse, provider_id: str) -> dict:
     }
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def values(wh: Warehouse, provider_id: str) -> pl.DataFrame:
+    """The institution's programmes (largest first) with numeric, sortable columns per metric
+    (`present.programme_values`) and each rate's 95 % interval (`<key>_ci_low`, `<key>_ci_high`)."""
+    own = institution(wh, provider_id)["programmes"]
+    frame = published(wh)
+    wide = programme_values(own, frame)
+    ci = frame.filter(pl.col("credential_id").is_in(own["credential_id"].to_list()))
+    for part in ("ci_low", "ci_high"):
+        piece = ci.pivot(on="metric", index="credential_id", values=part)
+        piece = piece.rename({k: f"{k}_{part}" for k in piece.columns if k in BY_KEY})
+        wide = wide.join(piece, on="credential_id", how="left")
+    return wide
+
+
+def basis_words(basis: str | None) -> str:
+    return BASIS_WORDS.get(basis, BASIS_WORDS[None])
+
+
 def report(wh: Warehouse, provider_id: str, build: dict[str, str]) -> InstitutionReport:
     return institution_report(programmes(wh), provider_id, published=published(wh), build=build)
 
@@ -120,15 +145,42 @@ def report_pdf(wh: Warehouse, provider_id: str, build: dict[str, str]) -> bytes 
 # drawing it, and the same views come back often (every visit starts at the busiest institution).
 
 
+def _narrow(spec: dict, subtitle: list[str], label_limit: int = 150) -> dict:
+    """A chart that fits a phone's width: the subtitle as short lines (Vega-Lite titles do not wrap) and
+    shorter axis labels (cut with an ellipsis, the full text in the tooltip)."""
+    spec.setdefault("title", {})["subtitle"] = subtitle
+    for layer in spec.get("layer", []):
+        axis = layer.get("encoding", {}).get("y", {}).get("axis")
+        if isinstance(axis, dict) and "labelLimit" in axis:
+            axis["labelLimit"] = label_limit
+    return spec
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def peer_spec(wh: Warehouse, credential_id: str) -> dict:
-    return charts.peer_chart(published(wh), credential_id).to_dict()
+    """The programme's rates (point, 95 % interval) beside the peers' median (tick) and interquartile
+    range (grey band), as wide as its container."""
+    spec = charts.peer_chart(published(wh), credential_id).to_dict()
+    return _narrow(
+        spec,
+        [
+            "Point: the programme; blue bar: its 95 % interval;",
+            "orange tick: peer median; grey band: peers' middle half (IQR)",
+        ],
+    )
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
-    return charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict()
+    spec = charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict()
+    return _narrow(
+        spec,
+        [
+            "Distinct learners; % of those enrolled (employment: of",
+            "those observed at 12 months, as in the table)",
+        ],
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
