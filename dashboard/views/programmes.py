@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, programmes_data, widgets
+from dashboard import data, exports, programmes_data, widgets
 from pipelines.disclosure import FLAG_LEGEND
 from pipelines.programmes.compare import BY_KEY, METRICS, Metric
 from pipelines.programmes.present import (
@@ -138,6 +138,11 @@ def _compare_choice(mart: pl.DataFrame, provider: str, providers: pl.DataFrame) 
             format_func=lambda c: programme_label(by_id[c]),
         )
     return picked
+
+
+def _view_query(provider: str, programme: str, compare: list[str]) -> dict[str, str]:
+    wanted = {PARAM_PROVIDER: provider, PARAM_PROGRAMME: programme, PARAM_COMPARE: ",".join(compare)}
+    return {k: v for k, v in wanted.items() if v}
 
 
 def _sync_url(provider: str, programme: str, compare: list[str]) -> None:
@@ -410,6 +415,7 @@ def main() -> None:
             key="prog_report_pdf",
         )
     _sync_url(provider, programme, picked)
+    widgets.copy_link(exports.permalink("programmes", _view_query(provider, programme, picked)))
 
     st.divider()
     if build:
