@@ -203,7 +203,8 @@ def main() -> None:
     with citation_tab:
         st.code(releases_data.text(release, "CITATION.cff"), language="yaml")
     st.divider()
-    widgets.copy_link(exports.permalink("downloads", {PARAM_RELEASE: release.version}), "Link to this release")
+    link = exports.permalink("downloads", {PARAM_RELEASE: release.version})
+    widgets.copy_link(link, "Link to this release")
 
 
 main()
