@@ -6,6 +6,8 @@ release), computed once per warehouse build and shared by all sessions.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import polars as pl
 import streamlit as st
@@ -19,6 +21,7 @@ from pipelines.programmes.report import InstitutionReport, institution_report
 from pipelines.settings import settings
 
 MART = "mart_programme"
+COMPARE_LABELS = 150  # px of y-axis labels in the comparison chart (its legend starts that far left)
 # The peer basis as the page says it (pipelines.programmes.compare: `peer_basis`).
 BASIS_WORDS = {
     BASIS_FIELD_EQF: "compared with programmes in the same field and EQF level",
@@ -145,14 +148,41 @@ def report_pdf(wh: Warehouse, provider_id: str, build: dict[str, str]) -> bytes 
 # drawing it, and the same views come back often (every visit starts at the busiest institution).
 
 
-def _narrow(spec: dict, subtitle: list[str], label_limit: int = 150) -> dict:
-    """A chart that fits a phone's width: the subtitle as short lines (Vega-Lite titles do not wrap) and
-    shorter axis labels (cut with an ellipsis, the full text in the tooltip)."""
-    spec.setdefault("title", {})["subtitle"] = subtitle
+def _narrow(spec: dict, subtitle: list[str] | None = None, label_limit: int = 150) -> dict:
+    """A chart that fits a phone's width (390 px): the subtitle as short lines (Vega-Lite titles do not
+    wrap), shorter y-axis labels and legends stacked vertically with short labels (cut with an ellipsis;
+    the tooltip has the full text)."""
+    if subtitle is not None:
+        spec.setdefault("title", {})["subtitle"] = subtitle
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            axis = node.get("y", {}).get("axis") if isinstance(node.get("y"), dict) else None
+            if isinstance(axis, dict):
+                axis["labelLimit"] = label_limit
+            legend = node.get("legend")
+            if isinstance(legend, dict):
+                legend.update(direction="vertical", labelLimit=200)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return spec
+
+
+def _short_labels(spec: dict) -> dict:
+    """Funnel bar labels without the base ("38 (100 %)"; the subtitle names it, the tooltip keeps it)."""
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            if isinstance(row.get("text"), str):
+                row["short"] = re.sub(r" \((\d+) % [^)]*\)$", r" (\1 %)", row["text"])
     for layer in spec.get("layer", []):
-        axis = layer.get("encoding", {}).get("y", {}).get("axis")
-        if isinstance(axis, dict) and "labelLimit" in axis:
-            axis["labelLimit"] = label_limit
+        text = layer.get("encoding", {}).get("text")
+        if isinstance(text, dict) and text.get("field") == "text":
+            text["field"] = "short"
     return spec
 
 
@@ -173,7 +203,7 @@ def peer_spec(wh: Warehouse, credential_id: str) -> dict:
 @st.cache_data(max_entries=512, show_spinner=False)
 def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
-    spec = charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict()
+    spec = _short_labels(charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict())
     return _narrow(
         spec,
         [
@@ -191,11 +221,27 @@ def heatmap_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
         .filter(pl.col("credential_id").is_in(list(credential_ids)))
         .sort(pl.col("credential_id").replace_strict(order, return_dtype=pl.Int64))
     )
-    return charts.percentile_heatmap(published(wh), rows).to_dict()
+    return _narrow(
+        charts.percentile_heatmap(published(wh), rows).to_dict(),
+        ["P50 = the peer median; blank: suppressed (c) or no peer", "group; peers: same field and EQF level"],
+        label_limit=260,
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def comparison_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
     by_id = {r["credential_id"]: programme_label(r) for r in rows.iter_rows(named=True)}
-    return charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict()
+    spec = charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict()
+    lines = ["Bars: rate; lines: 95 % Wilson interval;", "a missing bar is suppressed (c) or n/a"]
+    spec = _narrow(spec, lines, label_limit=COMPARE_LABELS)
+    # The legend from the chart's left edge (not the plot's), so long programme names fit a phone; the
+    # title moves up to make room for it.
+    spec["title"]["offset"] = 18 * len(credential_ids) + 18
+    for layer in spec.get("layer", []):
+        legend = layer.get("encoding", {}).get("color", {}).get("legend")
+        if isinstance(legend, dict):
+            legend.update(
+                orient="none", legendX=-COMPARE_LABELS, legendY=-18 * len(credential_ids) - 12, labelLimit=300
+            )
+    return spec

@@ -35,6 +35,11 @@ def _size(n: int | None) -> str:
     return ""
 
 
+def _synthetic_words(package: dict) -> str:
+    note = str(package.get("synthetic_note") or synthetic.WORDS)
+    return note.removeprefix(f"{synthetic.LABEL}: ")
+
+
 def _choose(found: list[ReleaseInfo]) -> ReleaseInfo:
     versions = [r.version for r in found]
     if st.session_state.get(KEY_RELEASE) not in versions:
@@ -157,9 +162,9 @@ def main() -> None:
     if release.package.get("synthetic"):
         with st.container(key="synthetic_release"):
             st.markdown(
-                f":orange-background[:material/science: **This release holds synthetic data.** "
-                f"{release.package.get('synthetic_note') or synthetic.LABEL}. Its title, citation, README, "
-                "dictionary and datapackage.json say so too.]"
+                f":orange-background[:material/science: **This release holds synthetic data:** "
+                f"{_synthetic_words(release.package)}. Its title, citation, README, dictionary and "
+                "datapackage.json say so too.]"
             )
 
     a, b, c, d = st.columns(4)

@@ -24,7 +24,7 @@ from pipelines.programmes.present import (
 PARAM_PROVIDER, PARAM_PROGRAMME, PARAM_COMPARE = "provider", "programme", "compare"
 KEY_PROVIDER, KEY_PROGRAMME, KEY_SCOPE = "prog_provider", "prog_programme", "prog_funnel_scope"
 KEY_SOURCES, KEY_COMPARE = "prog_compare_sources", "prog_compare"
-KEY_METRIC = "prog_table_metric"
+KEY_METRIC, KEY_HEATMAP = "prog_table_metric", "prog_heatmap"
 ALL = "all"
 ONE_BASE = (
     "The funnel and the tables share one base: stage shares are of the learners enrolled, and the "
@@ -162,8 +162,8 @@ def _number(m: Metric, label: str, help: str, fmt: str | None = None) -> st.colu
 
 def _head_config() -> dict:
     return {
-        "title": st.column_config.TextColumn("Programme", width="medium", pinned=True),
-        "credential_id": st.column_config.TextColumn("ID", width="small"),
+        "title": st.column_config.TextColumn("Programme", width=170, pinned=True),
+        "credential_id": st.column_config.TextColumn("ID", width=105),
         "isced_f_broad": st.column_config.TextColumn("Field", width=50, help="ISCED-F 2013 broad field"),
         "eqf_level": st.column_config.NumberColumn("EQF", width=45, format="%d"),
     }
@@ -367,11 +367,18 @@ def main() -> None:
 
     st.subheader("Percentile among peers")
     shown = own.head(HEATMAP_ROWS)
-    if own.height > HEATMAP_ROWS:
-        st.caption(f"The {HEATMAP_ROWS} largest of {own.height} programmes, by awards.")
-    st.vega_lite_chart(
-        programmes_data.heatmap_spec(wh, tuple(shown["credential_id"].to_list())), width="content"
+    shown_note = (
+        f"The {HEATMAP_ROWS} largest of {own.height} programmes, by awards. "
+        if own.height > HEATMAP_ROWS
+        else ""
     )
+    st.caption(shown_note + "On a narrow screen the chart scrolls sideways.")
+    # Wider than a phone (a column per metric): it scrolls sideways in its box rather than being cut.
+    st.html(f"<style>.st-key-{KEY_HEATMAP} {{ overflow-x: auto; }}</style>")
+    with st.container(key=KEY_HEATMAP):
+        st.vega_lite_chart(
+            programmes_data.heatmap_spec(wh, tuple(shown["credential_id"].to_list())), width="content"
+        )
 
     st.subheader(f"Compare up to {MAX_COMPARE} programmes")
     picked = _compare_choice(mart, provider, providers)
