@@ -5,15 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 RAW    ?= data/raw
 WAREHOUSE ?= data/curated/warehouse.duckdb
+RELEASES ?= data/releases
 SCALE  ?= demo
 SEED   ?= 42
 PORT   ?= 8501
 API_PORT ?= 8000
 
-.PHONY: run test test-fast data warehouse serve api bench lint lock clean help
+.PHONY: run test test-fast data warehouse release serve api bench lint lock clean help
 
 help:
-	@echo "make run       - install, generate the demo ecosystem (if data/raw is empty), build, serve the dashboard"
+	@echo "make run       - install, generate the demo ecosystem (if data/raw is empty), build, write the data"
+	@echo "                 release of the build (mco export: the Data downloads page), serve the dashboard"
+	@echo "make release   - write the public data release of the current warehouse into $(RELEASES)"
 	@echo "make test      - install and run the whole test suite (tiers unit, build and browser) on every core"
 	@echo "make test-fast - install and run the unit tier only (pytest -m unit: no warehouse, no browser)"
 	@echo "make api       - serve the read-only open-data API on http://127.0.0.1:$(API_PORT) (docs at /docs)"
@@ -47,7 +50,12 @@ serve: $(STAMP)
 api: $(STAMP)
 	$(BIN)/mco api --warehouse $(WAREHOUSE) --port $(API_PORT)
 
-run: warehouse serve
+# The release of the build just made, so the Data downloads page has it (the same build gives the same
+# release, byte for byte: running it again rewrites identical files).
+release: $(STAMP)
+	$(BIN)/mco export --warehouse $(WAREHOUSE) --out $(RELEASES)
+
+run: warehouse release serve
 
 # Tests run on every core (pytest-xdist; TEST_WORKERS=0 runs them in one process): tests that share a
 # fixture stay on one worker, the session's warehouses are built once per run whatever the number of

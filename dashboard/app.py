@@ -16,6 +16,7 @@ if str(_HERE.parent) not in sys.path:
     sys.path.insert(0, str(_HERE.parent))
 
 from dashboard.pages import PAGES  # noqa: E402  (after the path above)
+from dashboard.widgets import synthetic_banner  # noqa: E402
 
 st.set_page_config(
     page_title="Microcredential Observatory",
@@ -32,4 +33,5 @@ page = st.navigation(
     [st.Page(_HERE / p.file, title=p.title, icon=p.icon, default=p.default) for p in PAGES],
     position="top",
 )
+synthetic_banner()  # every page: a warehouse of generated data says so before anything else
 page.run()

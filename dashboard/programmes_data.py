@@ -6,6 +6,8 @@ release), computed once per warehouse build and shared by all sessions.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import polars as pl
 import streamlit as st
@@ -13,12 +15,19 @@ import streamlit as st
 from dashboard import connection, data
 from dashboard.data import Warehouse
 from pipelines.programmes import charts
-from pipelines.programmes.compare import funnel, programme_metrics
-from pipelines.programmes.present import programme_label
+from pipelines.programmes.compare import BASIS_FIELD, BASIS_FIELD_EQF, BY_KEY, funnel, programme_metrics
+from pipelines.programmes.present import programme_label, programme_values
 from pipelines.programmes.report import InstitutionReport, institution_report
 from pipelines.settings import settings
 
 MART = "mart_programme"
+COMPARE_LABELS = 150  # px of y-axis labels in the comparison chart (its legend starts that far left)
+# The peer basis as the page says it (pipelines.programmes.compare: `peer_basis`).
+BASIS_WORDS = {
+    BASIS_FIELD_EQF: "compared with programmes in the same field and EQF level",
+    BASIS_FIELD: "compared with programmes in the same field, any EQF level",
+    None: "no peer group (field unknown, or too few peers with a published value)",
+}
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
@@ -102,6 +111,25 @@ def institution(wh: Warehouse, provider_id: str) -> dict:
     }
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def values(wh: Warehouse, provider_id: str) -> pl.DataFrame:
+    """The institution's programmes (largest first) with numeric, sortable columns per metric
+    (`present.programme_values`) and each rate's 95 % interval (`<key>_ci_low`, `<key>_ci_high`)."""
+    own = institution(wh, provider_id)["programmes"]
+    frame = published(wh)
+    wide = programme_values(own, frame)
+    ci = frame.filter(pl.col("credential_id").is_in(own["credential_id"].to_list()))
+    for part in ("ci_low", "ci_high"):
+        piece = ci.pivot(on="metric", index="credential_id", values=part)
+        piece = piece.rename({k: f"{k}_{part}" for k in piece.columns if k in BY_KEY})
+        wide = wide.join(piece, on="credential_id", how="left")
+    return wide
+
+
+def basis_words(basis: str | None) -> str:
+    return BASIS_WORDS.get(basis, BASIS_WORDS[None])
+
+
 def report(wh: Warehouse, provider_id: str, build: dict[str, str]) -> InstitutionReport:
     return institution_report(programmes(wh), provider_id, published=published(wh), build=build)
 
@@ -120,15 +148,69 @@ def report_pdf(wh: Warehouse, provider_id: str, build: dict[str, str]) -> bytes 
 # drawing it, and the same views come back often (every visit starts at the busiest institution).
 
 
+def _narrow(spec: dict, subtitle: list[str] | None = None, label_limit: int = 150) -> dict:
+    """A chart that fits a phone's width (390 px): the subtitle as short lines (Vega-Lite titles do not
+    wrap), shorter y-axis labels and legends stacked vertically with short labels (cut with an ellipsis;
+    the tooltip has the full text)."""
+    if subtitle is not None:
+        spec.setdefault("title", {})["subtitle"] = subtitle
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            axis = node.get("y", {}).get("axis") if isinstance(node.get("y"), dict) else None
+            if isinstance(axis, dict):
+                axis["labelLimit"] = label_limit
+            legend = node.get("legend")
+            if isinstance(legend, dict):
+                legend.update(direction="vertical", labelLimit=200)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return spec
+
+
+def _short_labels(spec: dict) -> dict:
+    """Funnel bar labels without the base ("38 (100 %)"; the subtitle names it, the tooltip keeps it)."""
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            if isinstance(row.get("text"), str):
+                row["short"] = re.sub(r" \((\d+) % [^)]*\)$", r" (\1 %)", row["text"])
+    for layer in spec.get("layer", []):
+        text = layer.get("encoding", {}).get("text")
+        if isinstance(text, dict) and text.get("field") == "text":
+            text["field"] = "short"
+    return spec
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def peer_spec(wh: Warehouse, credential_id: str) -> dict:
-    return charts.peer_chart(published(wh), credential_id).to_dict()
+    """The programme's rates (point, 95 % interval) beside the peers' median (tick) and interquartile
+    range (grey band), as wide as its container."""
+    spec = charts.peer_chart(published(wh), credential_id).to_dict()
+    return _narrow(
+        spec,
+        [
+            "Point: the programme; blue bar: its 95 % interval;",
+            "orange tick: peer median; grey band: peers' middle half (IQR)",
+        ],
+    )
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
-    return charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict()
+    spec = _short_labels(charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict())
+    return _narrow(
+        spec,
+        [
+            "Distinct learners; % of those enrolled (employment: of",
+            "those observed at 12 months, as in the table)",
+        ],
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -139,11 +221,27 @@ def heatmap_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
         .filter(pl.col("credential_id").is_in(list(credential_ids)))
         .sort(pl.col("credential_id").replace_strict(order, return_dtype=pl.Int64))
     )
-    return charts.percentile_heatmap(published(wh), rows).to_dict()
+    return _narrow(
+        charts.percentile_heatmap(published(wh), rows).to_dict(),
+        ["P50 = the peer median; blank: suppressed (c) or no peer", "group; peers: same field and EQF level"],
+        label_limit=260,
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def comparison_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
     by_id = {r["credential_id"]: programme_label(r) for r in rows.iter_rows(named=True)}
-    return charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict()
+    spec = charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict()
+    lines = ["Bars: rate; lines: 95 % Wilson interval;", "a missing bar is suppressed (c) or n/a"]
+    spec = _narrow(spec, lines, label_limit=COMPARE_LABELS)
+    # The legend from the chart's left edge (not the plot's), so long programme names fit a phone; the
+    # title moves up to make room for it.
+    spec["title"]["offset"] = 18 * len(credential_ids) + 18
+    for layer in spec.get("layer", []):
+        legend = layer.get("encoding", {}).get("color", {}).get("legend")
+        if isinstance(legend, dict):
+            legend.update(
+                orient="none", legendX=-COMPARE_LABELS, legendY=-18 * len(credential_ids) - 12, labelLimit=300
+            )
+    return spec

@@ -26,7 +26,7 @@ from pipelines.indicators.engine import BREAKDOWNS, compute, published, raw
 from pipelines.indicators.registry import BY_ID, INDICATORS
 from pipelines.indicators.targets import assess_targets
 from pipelines.settings import REQUIRED_TABLES, Target, settings
-from pipelines.sources.discover import DeliveryFile, discover, read_cutoff
+from pipelines.sources.discover import DeliveryFile, discover, read_cutoff, read_generator
 from pipelines.sql.models import Model, ModelError, sql_build_order
 from pipelines.staging.intake import file_report, load_deliveries
 from pipelines.staging.stage import QUARANTINE_DDL, record_violations
@@ -456,12 +456,15 @@ def _build_info(
     home: Path,
     key_fingerprint: str,
 ) -> None:
+    # `synthetic`: the deliveries were written by `mco generate` (their manifest says so); every page,
+    # download and release of such a warehouse is marked synthetic (`generator` names scale and seed).
+    generator = read_generator(raw)
     con.execute(
         """
         create or replace table build_info as
         select ? as build_id, ?::timestamptz as built_at, ?::date as data_cutoff, ? as raw_folder,
                ? as files, ? as files_rejected, ? as rows_in, ? as rows_loaded, ? as rows_quarantined,
-               ?::varchar as data_docs, ? as key_fingerprint
+               ?::varchar as data_docs, ? as key_fingerprint, ? as synthetic, ?::varchar as generator
         """,
         [
             build_id,
@@ -475,5 +478,7 @@ def _build_info(
             int(report["rows_quarantined"].sum()),
             Path(os.path.relpath(docs.resolve(), home.resolve())).as_posix() if docs else None,
             key_fingerprint,
+            generator is not None,
+            generator,
         ],
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import releases_data
+from dashboard import exports, releases_data, widgets
 from dashboard.releases_data import ReleaseInfo
-from pipelines.publish import cite
+from pipelines.publish import cite, synthetic
 
 PARAM_RELEASE = "release"
 KEY_RELEASE = "dl_release"
@@ -33,6 +33,11 @@ def _size(n: int | None) -> str:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1000
     return ""
+
+
+def _synthetic_words(package: dict) -> str:
+    note = str(package.get("synthetic_note") or synthetic.WORDS)
+    return note.removeprefix(f"{synthetic.LABEL}: ")
 
 
 def _choose(found: list[ReleaseInfo]) -> ReleaseInfo:
@@ -145,14 +150,22 @@ def main() -> None:
     )
     found = releases_data.releases()
     if not found:
-        st.info(
-            f"No release has been published in `{releases_data.releases_dir()}` yet. Create one with "
-            "`mco export` (it reads the current warehouse), then reload this page.",
+        st.info(  # no server path: readers of a public site have no business knowing its folders
+            "No release has been published yet. The observatory's administrator creates one with "
+            "`mco export` (it reads the current warehouse; `make run` writes the first); this page then "
+            "lists it.",
             icon=":material/inventory_2:",
         )
         st.stop()
     release = _choose(found)
     dictionary = releases_data.dictionary(release)
+    if release.package.get("synthetic"):
+        with st.container(key="synthetic_release"):
+            st.markdown(
+                f":orange-background[:material/science: **This release holds synthetic data:** "
+                f"{_synthetic_words(release.package)}. Its title, citation, README, dictionary and "
+                "datapackage.json say so too.]"
+            )
 
     a, b, c, d = st.columns(4)
     a.metric("Data cut-off", release.data_cutoff, border=True)
@@ -194,6 +207,9 @@ def main() -> None:
         st.markdown(log.split("\n", 1)[1] if log.startswith("# ") else log)
     with citation_tab:
         st.code(releases_data.text(release, "CITATION.cff"), language="yaml")
+    st.divider()
+    link = exports.permalink("downloads", {PARAM_RELEASE: release.version})
+    widgets.copy_link(link, "Link to this release")
 
 
 main()

@@ -9,23 +9,28 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, programmes_data, widgets
+from dashboard import data, exports, programmes_data, widgets
 from pipelines.disclosure import FLAG_LEGEND
-from pipelines.programmes.compare import METRICS
+from pipelines.programmes.compare import BY_KEY, METRICS, Metric
 from pipelines.programmes.present import (
     FLAG_NOTES,
     SUPPRESSED,
-    TABLE_LEGEND,
     comparison_table,
     detail_table,
     field_label,
     programme_label,
-    programme_table,
 )
 
 PARAM_PROVIDER, PARAM_PROGRAMME, PARAM_COMPARE = "provider", "programme", "compare"
 KEY_PROVIDER, KEY_PROGRAMME, KEY_SCOPE = "prog_provider", "prog_programme", "prog_funnel_scope"
 KEY_SOURCES, KEY_COMPARE = "prog_compare_sources", "prog_compare"
+KEY_METRIC, KEY_HEATMAP = "prog_table_metric", "prog_heatmap"
+ALL = "all"
+ONE_BASE = (
+    "The funnel and the tables share one base: stage shares are of the learners enrolled, and the "
+    "employment stage is the table's employment rate (employed ÷ observed 12 months after the award), "
+    "from the same perturbed counts."
+)
 MAX_COMPARE = 4
 HEATMAP_ROWS = 25
 WHOLE = "All programmes of the institution"
@@ -135,6 +140,11 @@ def _compare_choice(mart: pl.DataFrame, provider: str, providers: pl.DataFrame) 
     return picked
 
 
+def _view_query(provider: str, programme: str, compare: list[str]) -> dict[str, str]:
+    wanted = {PARAM_PROVIDER: provider, PARAM_PROGRAMME: programme, PARAM_COMPARE: ",".join(compare)}
+    return {k: v for k, v in wanted.items() if v}
+
+
 def _sync_url(provider: str, programme: str, compare: list[str]) -> None:
     wanted = {PARAM_PROVIDER: provider, PARAM_PROGRAMME: programme, PARAM_COMPARE: ",".join(compare)}
     for key, value in wanted.items():
@@ -144,16 +154,143 @@ def _sync_url(provider: str, programme: str, compare: list[str]) -> None:
             del st.query_params[key]
 
 
-def _table_config() -> dict:
-    config = {
-        "Programme": st.column_config.TextColumn(width=230),
-        "ID": st.column_config.TextColumn(width=105),
-        "Field": st.column_config.TextColumn(width=50),
-        "EQF": st.column_config.TextColumn(width=45),
+def _number(m: Metric, label: str, help: str, fmt: str | None = None) -> st.column_config.Column:
+    """A numeric (sortable) column in the metric's unit: "62.3 %" or "1,234"."""
+    default = "%.1f %%" if m.unit == "%" else "localized"
+    return st.column_config.NumberColumn(label, help=help, format=fmt or default, width="small")
+
+
+def _head_config() -> dict:
+    return {
+        "title": st.column_config.TextColumn("Programme", width=170, pinned=True),
+        "credential_id": st.column_config.TextColumn("ID", width=105),
+        "isced_f_broad": st.column_config.TextColumn("Field", width=50, help="ISCED-F 2013 broad field"),
+        "eqf_level": st.column_config.NumberColumn("EQF", width=45, format="%d"),
     }
-    for m in METRICS:
-        config[m.short] = st.column_config.TextColumn(width=104, help=f"{m.label}: {m.definition}")
-    return config
+
+
+def _all_metrics(values: pl.DataFrame) -> None:
+    """Every metric's value, numeric and sortable; a hidden figure is blank, its reason in the last column."""
+    keys = [m.key for m in METRICS if m.key in values.columns]
+    hidden = (
+        pl.concat_list(
+            [
+                pl.when(pl.col(f"{k}_flag") == "c")
+                .then(pl.lit(f"{BY_KEY[k].short}: c"))
+                .when(pl.col(f"{k}_flag") == "z")
+                .then(pl.lit(f"{BY_KEY[k].short}: z"))
+                for k in keys
+            ]
+        )
+        .list.drop_nulls()
+        .list.join(", ")
+    )
+    frame = values.select(
+        "title", "credential_id", "isced_f_broad", "eqf_level", *keys, hidden.alias("hidden")
+    )
+    config = _head_config()
+    for k in keys:
+        m = BY_KEY[k]
+        config[k] = _number(m, m.short, f"{m.label} ({m.unit}): {m.definition}")
+    config["hidden"] = st.column_config.TextColumn(
+        "Not shown", width="medium", help="Blank cells: c = suppressed (too few people), z = not applicable"
+    )
+    widgets.table(frame, config, max_rows=15, height=560, placeholder="", key="prog_table")
+
+
+def _one_metric(values: pl.DataFrame, m: Metric) -> None:
+    """One metric beside each programme's peers: value, interval, peer median with the interquartile
+    range beside it, percentile, verdict and the basis of the comparison."""
+    k = m.key
+    has_ci = f"{k}_ci_low" in values.columns and m.kind == "rate"
+    frame = values.select(
+        "title",
+        "credential_id",
+        "isced_f_broad",
+        "eqf_level",
+        pl.col(k).alias("value"),
+        *([pl.col(f"{k}_ci_low").alias("ci_low"), pl.col(f"{k}_ci_high").alias("ci_high")] if has_ci else []),
+        pl.col(f"{k}_peer_median").alias("peer_median"),
+        pl.col(f"{k}_peer_p25").alias("peer_p25"),
+        pl.col(f"{k}_peer_p75").alias("peer_p75"),
+        pl.col(f"{k}_percentile").alias("percentile"),
+        pl.col(f"{k}_verdict").fill_null("").alias("verdict"),
+        pl.col(f"{k}_peer_basis")
+        .replace_strict(
+            programmes_data.BASIS_WORDS, default=programmes_data.basis_words(None), return_dtype=pl.String
+        )
+        .alias("basis"),
+        pl.col(f"{k}_flag").fill_null("").alias("flag"),
+    )
+    unit = f" ({m.unit})" if m.unit == "%" else ""
+    config = _head_config() | {
+        "value": _number(m, m.short + unit, f"{m.label}: {m.definition}"),
+        "ci_low": _number(m, "95 % CI from", "Lower end of the 95 % Wilson interval"),
+        "ci_high": _number(m, "95 % CI to", "Upper end of the 95 % Wilson interval"),
+        "peer_median": _number(m, "Peer median", "The median of the peer group's published values"),
+        "peer_p25": _number(m, "Peers P25", "Lower quartile of the peers: the middle half starts here"),
+        "peer_p75": _number(m, "Peers P75", "Upper quartile of the peers: the middle half ends here"),
+        "percentile": st.column_config.NumberColumn(
+            "Percentile", format="P%.0f", width="small", help="Mid-rank percentile among peers (P50 = median)"
+        ),
+        "verdict": st.column_config.TextColumn("Verdict", width="medium", help=VERDICT_HELP),
+        "basis": st.column_config.TextColumn("Peers", width="large", help="The peer group of the comparison"),
+        "flag": widgets.text(45, help=FLAG_LEGEND),
+    }
+    widgets.table(frame, config, max_rows=15, height=560, placeholder="–", key="prog_table")
+
+
+VERDICT_HELP = (
+    "Above / below most peers: the whole 95 % interval lies above the peers' upper quartile (P75) or "
+    "below their lower quartile (P25); else within the usual range"
+)
+
+
+def _institution_table(values: pl.DataFrame) -> None:
+    options = [ALL, *(m.key for m in METRICS)]
+    choice = st.selectbox(
+        "Metric in the table",
+        options,
+        key=KEY_METRIC,
+        format_func=lambda k: "All metrics (values)" if k == ALL else BY_KEY[k].label,
+        help="One metric shows each programme beside its peers: median, interquartile range, verdict.",
+    )
+    if choice == ALL:
+        _all_metrics(values)
+        st.caption(
+            "Values in each metric's unit; sort by clicking a heading. Blank: suppressed (c) or not "
+            "applicable (z), named in the last column. Choose a metric above for its peer comparison."
+        )
+    else:
+        _one_metric(values, BY_KEY[choice])
+        st.caption(
+            "Peers: programmes of every institution in the same ISCED-F broad field and EQF level; when "
+            "that group has fewer than the minimum of published values, or the level is unknown, the same "
+            "field at any EQF level (the Peers column says which). P25–P75: the middle half of the peers."
+        )
+
+
+def _basis_sentence(published: pl.DataFrame, programme: str, row: dict) -> str:
+    """How this programme is compared, in words, per metric when the basis differs between metrics."""
+    rows = published.filter(pl.col("credential_id") == programme).select("metric", "peer_basis")
+    by_basis: dict[str | None, list[str]] = {}
+    for metric, basis in rows.iter_rows():
+        by_basis.setdefault(basis, []).append(BY_KEY[metric].short)
+    field = field_label(row["isced_f_broad"])
+    eqf = row["eqf_level"] if row["eqf_level"] is not None else "unknown"
+    if len(by_basis) == 1:
+        (basis,) = by_basis
+        return f"Peers: {programmes_data.basis_words(basis)} (field {field}, EQF {eqf})."
+    parts = [f"{', '.join(names)}: {programmes_data.basis_words(b)}" for b, names in by_basis.items()]
+    return f"Peers (field {field}, EQF {eqf}) — " + "; ".join(parts) + "."
+
+
+def _verdicts(published: pl.DataFrame, programme: str) -> None:
+    rows = published.filter(pl.col("credential_id") == programme).select("metric", "verdict")
+    lines = [
+        f"- **{BY_KEY[metric].label}**: {verdict or 'no verdict'}" for metric, verdict in rows.iter_rows()
+    ]
+    st.markdown("**Verdict per metric**\n\n" + "\n".join(lines))
 
 
 def main() -> None:
@@ -166,9 +303,9 @@ def main() -> None:
     st.title("Programme comparison")
     st.caption(
         "For institution leaders: each credential programme beside its peer group (programmes of every "
-        "institution with the same ISCED-F broad field and EQF level), with the peer median, the programme's "
-        "percentile and a 95 % Wilson interval for rates. Figures follow the disclosure rules on the "
-        "Methodology page."
+        "institution with the same ISCED-F broad field and EQF level, else the same field), with the peers' "
+        "median and interquartile range, the programme's percentile, a 95 % Wilson interval for rates and "
+        "a one-line verdict. Figures follow the disclosure rules on the Methodology page."
     )
     if providers.is_empty():
         st.info("The warehouse holds no credential programmes yet.", icon=":material/info:")
@@ -191,15 +328,7 @@ def main() -> None:
     d.metric("With a peer group", f"{head['with_peers']:,} of {head['count']:,}", border=True)
     d.caption("Programmes whose field and EQF level are both known")
 
-    widgets.table(
-        programme_table(own, published),
-        _table_config(),
-        max_rows=15,
-        height=560,
-        placeholder=None,
-        key="prog_table",
-    )
-    st.caption(TABLE_LEGEND)
+    _institution_table(programmes_data.values(wh, provider))
 
     st.subheader("One programme against its peers")
     programme = _choose_programme(own)
@@ -208,9 +337,11 @@ def main() -> None:
         f"**{row['title'] or '(untitled)'}** · `{programme}` · field {field_label(row['isced_f_broad'])} · "
         f"EQF {row['eqf_level'] if row['eqf_level'] is not None else 'unknown'}"
     )
+    st.caption(_basis_sentence(published, programme, row))
     left, right = st.columns([3, 2])
     with left:
         st.vega_lite_chart(programmes_data.peer_spec(wh, programme), width="stretch")
+        _verdicts(published, programme)
     with right:
         scope = st.segmented_control(
             "Funnel of", ["This programme", WHOLE], default="This programme", key=KEY_SCOPE
@@ -220,6 +351,7 @@ def main() -> None:
             "all programmes (summed per programme)" if scope == WHOLE else "this programme"
         )
         st.vega_lite_chart(programmes_data.funnel_spec(wh, ids, title), width="stretch")
+        st.caption(ONE_BASE)
     widgets.table(
         detail_table(published, programme),
         {
@@ -235,11 +367,18 @@ def main() -> None:
 
     st.subheader("Percentile among peers")
     shown = own.head(HEATMAP_ROWS)
-    if own.height > HEATMAP_ROWS:
-        st.caption(f"The {HEATMAP_ROWS} largest of {own.height} programmes, by awards.")
-    st.vega_lite_chart(
-        programmes_data.heatmap_spec(wh, tuple(shown["credential_id"].to_list())), width="content"
+    shown_note = (
+        f"The {HEATMAP_ROWS} largest of {own.height} programmes, by awards. "
+        if own.height > HEATMAP_ROWS
+        else ""
     )
+    st.caption(shown_note + "On a narrow screen the chart scrolls sideways.")
+    # Wider than a phone (a column per metric): it scrolls sideways in its box rather than being cut.
+    st.html(f"<style>.st-key-{KEY_HEATMAP} {{ overflow-x: auto; }}</style>")
+    with st.container(key=KEY_HEATMAP):
+        st.vega_lite_chart(
+            programmes_data.heatmap_spec(wh, tuple(shown["credential_id"].to_list())), width="content"
+        )
 
     st.subheader(f"Compare up to {MAX_COMPARE} programmes")
     picked = _compare_choice(mart, provider, providers)
@@ -283,6 +422,7 @@ def main() -> None:
             key="prog_report_pdf",
         )
     _sync_url(provider, programme, picked)
+    widgets.copy_link(exports.permalink("programmes", _view_query(provider, programme, picked)))
 
     st.divider()
     if build:

@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.errors import ObservatoryError
 from pipelines.indicators.engine import Filters, compute, published
-from pipelines.publish.release import BuildIdentity
+from pipelines.publish.release import BuildIdentity, build_identity
 from pipelines.warehouse import connect_readonly
 
 # The only tables the API queries itself.
@@ -99,17 +99,14 @@ class Warehouse:
                 old = self._con
                 con = connect_readonly(self.path)
                 try:
-                    found = con.sql(
-                        "select build_id, data_cutoff, built_at from build_info limit 1"
-                    ).fetchall()
-                except duckdb.Error:
-                    found = []
-                if not found:
+                    identity = build_identity(con)  # with `synthetic`, so citations say so
+                except (duckdb.Error, ObservatoryError):
                     con.close()
-                    raise ObservatoryError("the warehouse has no build_info; rebuild it with `mco build`")
-                b, cutoff, built = found[0]
+                    raise ObservatoryError(
+                        "the warehouse has no build_info; rebuild it with `mco build`"
+                    ) from None
+                b, cutoff, built = identity.build_id, identity.data_cutoff, identity.built_at
                 self._con, self._stamp = con, stamp
-                identity = BuildIdentity(str(b), cutoff, built)
                 self._build = Build(str(b), cutoff.isoformat(), built.isoformat(), identity)
                 self.results.clear()
                 self.bodies.clear()

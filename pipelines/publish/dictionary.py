@@ -151,6 +151,7 @@ def markdown(dictionary: dict) -> str:
         f"Release `{dictionary['version']}` · data cut-off {dictionary['data_cutoff']} · build "
         f"`{dictionary['build_id']}` · access: {dictionary['access']}.",
         "",
+        *([f"> **{dictionary['synthetic_note']}.**", ""] if dictionary.get("synthetic_note") else []),
         "Generated from the warehouse tables' YAML (`pipelines/sql/`), the table contracts "
         "(`pipelines/contracts/`), the indicator registry (`pipelines/indicators/registry.py`) and the "
         "programme metric definitions. Every table is "

@@ -37,7 +37,7 @@ from pipelines.disclosure import Disclosure
 from pipelines.errors import ObservatoryError
 from pipelines.indicators.engine import BREAKDOWNS
 from pipelines.indicators.registry import INDICATORS
-from pipelines.publish import sdmx
+from pipelines.publish import sdmx, synthetic
 from pipelines.publish.csv_safe import neutralise
 from pipelines.publish.dictionary import FLAGS, describe, markdown
 from pipelines.publish.release_tables import PUBLIC, PUBLIC_TABLES, RESTRICTED, RESTRICTED_TABLES, TableSpec
@@ -45,6 +45,7 @@ from pipelines.settings import DEFAULT_RELEASES, DEFAULT_RESTRICTED, ReleaseSett
 from pipelines.warehouse import connect_readonly
 
 CHECKSUMS = "SHA256SUMS"
+SYNTHETIC_TITLE = " (synthetic demonstration data)"
 PARQUET_MISSING = ["", "nan", "NaN"]  # frictionless reads Parquet through pandas: a null number is NaN
 DOCS = {
     "dictionary.json": ("dictionary-json", "json", "application/json", "Data dictionary (machine-readable)"),
@@ -78,6 +79,8 @@ class BuildIdentity:
     build_id: str
     data_cutoff: date
     built_at: datetime
+    synthetic: bool = False  # built from generated deliveries (build_info.synthetic)
+    generator: str | None = None  # e.g. "mco generate (scale small, seed 7)"
 
     @property
     def version(self) -> str:
@@ -86,13 +89,16 @@ class BuildIdentity:
 
 def build_identity(con: duckdb.DuckDBPyConnection) -> BuildIdentity:
     try:
-        found = con.sql("select build_id, data_cutoff, built_at from build_info limit 1").fetchall()
+        found = con.sql("select * from build_info limit 1").pl().to_dicts()
     except duckdb.CatalogException:
         found = []
     if not found:
         raise ObservatoryError("the warehouse has no build_info; rebuild it with `mco build`")
-    build_id, cutoff, built_at = found[0]
-    return BuildIdentity(str(build_id), cutoff, built_at)
+    b = found[0]  # a warehouse built before `synthetic` was recorded has neither column
+    generator = b.get("generator")
+    return BuildIdentity(
+        str(b["build_id"]), b["data_cutoff"], b["built_at"], bool(b.get("synthetic")), generator
+    )
 
 
 def sha256(path: Path) -> str:
@@ -184,14 +190,18 @@ def write_release(
         sdmx_files = []
         if access == PUBLIC and "indicator_cube" in frames:
             step("sdmx")
-            sdmx_files = _write_sdmx(tmp, frames["indicator_cube"], identity, _title(settings, access))
+            sdmx_files = _write_sdmx(
+                tmp, frames["indicator_cube"], identity, _title(settings, access, identity)
+            )
         dictionary = {
-            "title": _title(settings, access),
+            "title": _title(settings, access, identity),
             "version": version,
             "release": release,
             "access": access,
             "data_cutoff": identity.data_cutoff.isoformat(),
             "build_id": identity.build_id,
+            "synthetic": identity.synthetic,
+            **({"synthetic_note": synthetic.note(_marker(identity))} if identity.synthetic else {}),
             "licence": settings.licence,
             "url": release_url(settings, release),
             "doi": settings.doi or None,
@@ -248,10 +258,17 @@ def _write_sdmx(folder: Path, cube: pl.DataFrame, identity: BuildIdentity, title
     return sdmx.write(folder, cube, indicators, list(BREAKDOWNS), title, identity.build_id, identity.built_at)
 
 
-def _title(settings: ReleaseSettings, access: str) -> str:
-    return settings.title + (
-        " (restricted, pseudonymised learner-level data)" if access == RESTRICTED else ""
+def _title(settings: ReleaseSettings, access: str, identity: BuildIdentity | None = None) -> str:
+    """The release's title; a synthetic build's says so, so every citation of it does too."""
+    return (
+        settings.title
+        + (" (restricted, pseudonymised learner-level data)" if access == RESTRICTED else "")
+        + (SYNTHETIC_TITLE if identity is not None and identity.synthetic else "")
     )
+
+
+def _marker(identity: BuildIdentity) -> dict:
+    return {"synthetic": identity.synthetic, "generator": identity.generator}
 
 
 def write_zip(folder: Path, archive: Path, stamp: date) -> Path:
@@ -431,7 +448,7 @@ def suggested_citation(
     named = f"version {release} (release {version}" if release else f"release {version} ("
     link = doi_url(settings.doi) or release_url(settings, release)
     return (
-        f"{settings.publisher} ({identity.built_at.year}). {_title(settings, access)}, {named}"
+        f"{settings.publisher} ({identity.built_at.year}). {_title(settings, access, identity)}, {named}"
         f"{', ' if release else ''}data cut-off {identity.data_cutoff.isoformat()}) [Data set]. "
         + (f"{link}. " if link else "")
         + f"Licence: {settings.licence}."
@@ -445,7 +462,7 @@ def citation_cff(
         "cff-version": "1.2.0",
         "message": "If you use this data set, please cite it as below.",
         "type": "dataset",
-        "title": _title(settings, access),
+        "title": _title(settings, access, identity),
         "version": release or version,
         "date-released": identity.built_at.date().isoformat(),
         "authors": [{"name": settings.publisher}],
@@ -480,6 +497,8 @@ def readme(settings: ReleaseSettings, identity: BuildIdentity, dictionary: dict)
         f"licence: {settings.licence} ({settings.licence_url}).",
         "",
     ]
+    if identity.synthetic:
+        lines += [f"> **{synthetic.note(_marker(identity))}.**", ""]
     if access == RESTRICTED:
         lines += [
             "**Restricted.** Pseudonymised learner-level records: share only under a data-sharing agreement. "
@@ -603,11 +622,13 @@ def datapackage(settings: ReleaseSettings, identity: BuildIdentity, dictionary: 
         "version": version,
         "licenses": [{"name": settings.licence, "path": settings.licence_url, "title": settings.licence}],
         "contributors": [{"title": settings.publisher, "role": "publisher"}],
-        "keywords": ["micro-credentials", "indicators"],
+        "keywords": ["micro-credentials", "indicators", *(["synthetic data"] if identity.synthetic else [])],
         "access": access,
         "data_cutoff": identity.data_cutoff.isoformat(),
         "build_id": identity.build_id,
         "built_at": identity.built_at.isoformat(),
+        "synthetic": identity.synthetic,
+        **({"synthetic_note": dictionary["synthetic_note"]} if identity.synthetic else {}),
         "citation": suggested_citation(settings, identity, version, access, dictionary.get("release", "")),
         "release": dictionary.get("release"),
         **({"homepage": dictionary["url"]} if dictionary.get("url") else {}),

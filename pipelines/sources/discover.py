@@ -96,3 +96,30 @@ def read_cutoff(raw: Path) -> date | None:
         return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_cutoff"])
     except (ValueError, KeyError, TypeError) as exc:
         raise BuildFailed(f"manifest.json has no valid data_cutoff date ({exc})", manifest) from None
+
+
+# What `mco generate` writes as `generator` in its manifest.json (pipelines/generate: GENERATOR).
+SYNTHETIC_GENERATOR = "mco generate"
+
+
+def read_generator(raw: Path) -> str | None:
+    """ "mco generate (scale small, seed 7)" when a manifest.json under `raw` says the generator wrote
+    that delivery (the warehouse then holds synthetic data, and says so everywhere), else None.
+
+    Only regular files inside `raw` are read (as `discover`); an unreadable manifest is not synthetic
+    evidence and is left to `read_cutoff` to report."""
+    found = []
+    for top, dirs, names in os.walk(raw, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        path = Path(top) / "manifest.json"
+        if "manifest.json" not in names or refusal(path, raw) is not None:
+            continue
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and meta.get("generator") == SYNTHETIC_GENERATOR:
+            found.append(
+                f"{SYNTHETIC_GENERATOR} (scale {meta.get('scale', '?')}, seed {meta.get('seed', '?')})"
+            )
+    return "; ".join(sorted(set(found))) or None

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -69,23 +70,24 @@ def test_institution_table_matches_the_warehouse(
     own = mart.filter(pl.col("provider_id") == provider)
     table = at.dataframe[0].value
     assert len(table) == own.height
-    assert list(table.columns[:4]) == ["Programme", "ID", "Field", "EQF"]
+    assert list(table.columns[:4]) == ["title", "credential_id", "isced_f_broad", "eqf_level"]
+    # Numeric columns (sortable), not text cells: a hidden figure is blank, its flag named in "hidden".
+    assert str(table["awards"].dtype).startswith("float") and str(table["completion_rate"].dtype) == "float64"
     rows = {r["credential_id"]: r for r in own.iter_rows(named=True)}
     checked = 0
     for record in table.to_dict("records"):
-        r = rows[record["ID"]]
-        awards, completion = record["Awards"], record["Completion"]
+        r = rows[record["credential_id"]]
+        awards, completion, hidden = record["awards"], record["completion_rate"], record["hidden"]
         if 0 < r["awards"] < 10:
-            assert awards == "c"
-        elif awards != "c":  # shown unless secondary suppression hid it
-            assert awards.split(" · ")[0] == f"{published[(r['credential_id'], 'awards')]['value']:,.0f}"
+            assert pd.isna(awards) and "Awards: c" in hidden
+        elif not pd.isna(awards):  # shown unless secondary suppression hid it
+            assert awards == published[(r["credential_id"], "awards")]["value"]
         if r["enrolled_learners"] == 0:
-            assert completion == "–"
+            assert pd.isna(completion) and "Completion: z" in hidden
         elif r["enrolled_learners"] < 20 or 0 < r["completed_learners"] < 10:
-            assert completion == "c"
-        elif completion != "c":
-            expected = published[(r["credential_id"], "completion_rate")]["value"]
-            assert completion.split(" · ")[0] == f"{expected:.1f} %"
+            assert pd.isna(completion) and "Completion: c" in hidden
+        elif not pd.isna(completion):
+            assert completion == pytest.approx(published[(r["credential_id"], "completion_rate")]["value"])
             checked += 1
     assert checked > 0
     assert [m.label for m in at.metric] == ["Programmes", "Awards", "Fields", "With a peer group"]
@@ -98,6 +100,39 @@ def test_institution_table_matches_the_warehouse(
         ).fetchall()
     assert at.metric[1].value == f"{cube[0][0]:,.0f}"  # the cube's figure, not a sum of programmes
     assert at.query_params["provider"] == provider
+
+
+def test_one_metric_beside_its_peers_with_verdict_and_basis(
+    small_warehouse: Path, mart: pl.DataFrame, published: dict, monkeypatch
+):
+    at = run(small_warehouse, monkeypatch)
+    provider = busiest(mart)
+    selectbox(at, "prog_table_metric").set_value("completion_rate").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert {"value", "ci_low", "ci_high", "peer_median", "peer_p25", "peer_p75", "percentile"} <= set(table)
+    assert all(str(table[c].dtype) == "float64" for c in ("value", "peer_median", "peer_p25", "peer_p75"))
+    words = {
+        "field and EQF level": "compared with programmes in the same field and EQF level",
+        "field only": "compared with programmes in the same field, any EQF level",
+    }
+    for record in table.to_dict("records"):
+        shown = published[(record["credential_id"], "completion_rate")]
+        assert record["verdict"] == (shown["verdict"] or "")
+        assert record["basis"] == words.get(shown["peer_basis"], record["basis"])
+        if shown["peer_p25"] is not None:
+            assert record["peer_p25"] == pytest.approx(shown["peer_p25"])
+            assert record["peer_p75"] == pytest.approx(shown["peer_p75"])
+            assert record["peer_p25"] <= record["peer_median"] <= record["peer_p75"]
+    assert len(table) == mart.filter(pl.col("provider_id") == provider).height
+    # Under the peer chart: the basis in words and one verdict line per metric; the funnel states its base.
+    captions = " ".join(c.value for c in at.caption)
+    assert "Peers: compared with programmes in the same field" in captions
+    assert "The funnel and the tables share one base" in captions
+    verdicts = next(m.value for m in at.markdown if m.value.startswith("**Verdict per metric**"))
+    assert verdicts.count("\n- **") == 8 and "**Completion rate**: " in verdicts
+    link = next(c.value for c in at.code if "/programmes?" in c.value)
+    assert link.startswith("http") and f"provider={provider}" in link
 
 
 def test_programme_detail_has_wilson_intervals(
