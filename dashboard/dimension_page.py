@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import altair as alt
 import polars as pl
@@ -38,9 +39,11 @@ from dashboard.formatting import (
     DIRECTION_LABELS,
     FLAG_HELP,
     FLAG_MEANINGS,
+    PP_FIRST,
     SUPPRESSED,
-    TILE_UNITS,
     UNIT_LABELS,
+    VERDICT_BADGES,
+    VERDICT_WORDS,
     breakdown_value_label,
     flag_reason,
     format_delta,
@@ -48,6 +51,8 @@ from dashboard.formatting import (
     format_value,
     period_label,
     tile_value,
+    trajectory_text,
+    unit_note,
 )
 from dashboard.pages import PageSpec
 from pipelines.indicators import derived
@@ -62,6 +67,9 @@ PARAM_INDICATOR, PARAM_BY = "ind", "by"
 TILES_PER_ROW = 4
 CSV_HELP = "Exactly the rows of this chart, with flags, the filters, the build and a citation"
 COVERAGE_ID = derived.OUTCOME_COVERAGE
+GLOSSARY = "glossary"  # the Glossary page's path: every flag links to its entry
+NO_AWARDS = "No awards match these filters. Widen the period or remove a filter in the sidebar."
+BENCHMARK = "All countries"  # the benchmark beside a filtered figure: the whole observatory, unfiltered
 
 
 @dataclass
@@ -92,8 +100,27 @@ class View:
     def region_names(self) -> dict[str, str]:
         return dict(self.options.region_names)
 
+    @property
+    def cutoff(self) -> date:
+        """The build's data cut-off: which years are complete (their outcome windows have closed)."""
+        try:
+            return date.fromisoformat(self.build.get("data_cutoff", "")[:10])
+        except ValueError:
+            return date(self.options.last_year or date.today().year, 12, 31)
+
+    @property
+    def benchmarked(self) -> bool:
+        """A country, region, provider type, field or level is chosen: figures get the all-countries
+        value beside them."""
+        f = self.filters
+        return bool(f.countries or f.provider_types or f.regions or f.fields or f.eqf_levels)
+
     def indicators(self, ids: Iterable[str], by: str) -> pl.DataFrame:
         return data.indicators(self.wh, tuple(ids), by, self.filters)
+
+    def benchmark(self, ids: Iterable[str], by: str) -> pl.DataFrame:
+        """The same cells for all countries (the public cube, as `mco indicators` without filters)."""
+        return data.indicators(self.wh, tuple(ids), by, Filters())
 
 
 # --- Header and footer --------------------------------------------------------------------------------
@@ -113,12 +140,16 @@ def start(page: str, title: str, intro: str) -> View:
         st.stop()
     view = View(wh, options, state, state.to_filters(options), build, page)
     st.markdown(f"**Showing:** {view.describe}")
+    if view.filters != Filters() and data.base_counts(wh, ("awards",), view.filters).get("awards") == 0:
+        st.info(NO_AWARDS, icon=":material/filter_alt_off:")
+        footer(view)
+        st.stop()
     return view
 
 
 def footer(view: View) -> None:
     st.divider()
-    st.caption(" · ".join(f"**{flag}** = {meaning}" for flag, meaning in FLAG_MEANINGS.items()))
+    st.caption(flag_legend())
     build = view.build
     if build:
         st.caption(
@@ -128,6 +159,17 @@ def footer(view: View) -> None:
         )
     else:
         st.caption("Build information is not available in this warehouse.")
+
+
+def glossary_link(flag: str | None = None) -> str:
+    """A Markdown link to the Glossary (to a flag's entry when one is named)."""
+    return f"[{flag}]({GLOSSARY}#flag-{flag})" if flag else f"[Glossary]({GLOSSARY})"
+
+
+def flag_legend() -> str:
+    """What each flag means, each flag a link to its Glossary entry."""
+    parts = [f"**{glossary_link(flag)}** = {meaning}" for flag, meaning in FLAG_MEANINGS.items()]
+    return " · ".join(parts) + f" · every term explained in the {glossary_link()}"
 
 
 # --- Figures in words ---------------------------------------------------------------------------------
@@ -144,61 +186,6 @@ def shown(ind: Indicator, row: Mapping | None) -> str:
     if row is None:
         return format_value(None, ind.unit, "z")
     return format_value(row["value"], ind.unit, row["flag"])
-
-
-def change_on_last_year(
-    ind: Indicator, years: pl.DataFrame, growth: pl.DataFrame | None = None
-) -> tuple[str | None, str]:
-    """The change on the last year of the view (`derived.change_on_last_year`) in words: (delta, note).
-
-    Counts change in percent, shares in percentage points; a count with a growth indicator (ADO-1)
-    shows that indicator (ADO-2). Without a delta the note says why.
-    """
-    change = derived.change_on_last_year(ind, years, growth)
-    year = change.year
-    if change.growth is not None:
-        if year is None:
-            return None, "change n/a"
-        delta = format_growth(change.value, year)
-        if delta is None:
-            why = SUPPRESSED if change.why == "suppressed" else "n/a"
-            return None, f"change in {year}: {why}"
-        return delta, f"change vs {year - 1}"
-    notes = {
-        "no_data": "change n/a: no year with data",
-        "suppressed": f"change n/a: {year} suppressed (c)",
-        "no_previous": f"change n/a: no {(year or 0) - 1} in the view",
-        "previous_suppressed": f"change n/a: {(year or 0) - 1} suppressed (c)",
-        "not_available": "change n/a",
-    }
-    if change.why:
-        return None, notes[change.why]
-    return format_delta(change.value, ind.unit, year), f"change vs {year - 1}"
-
-
-def target_progress(ind: Indicator, years: pl.DataFrame, target: Mapping | None) -> dict | None:
-    """Progress to a policy target from the latest year of the view with a value (as the build does)."""
-    if not target:
-        return None
-    progress = derived.target_progress(ind, years, target["target_value"])
-    return {
-        "target": target,
-        "latest": progress.latest_value,
-        "year": progress.latest_year,
-        "progress": progress.progress_pct,
-        "met": progress.met,
-    }
-
-
-def target_text(ind: Indicator, progress: dict) -> str:
-    target = progress["target"]
-    sign = "≤" if ind.direction == "down" else "≥"
-    goal = format_value(target["target_value"], ind.unit)
-    head = f"Target {sign} {goal} by {target['target_year']}"
-    if progress["latest"] is None:
-        return f"{head} · no published value in this view"
-    state = "met" if progress["met"] else f"{progress['progress']:.0f} % of the way"
-    return f"{head} · {state} ({format_value(progress['latest'], ind.unit)} in {progress['year']})"
 
 
 def coverage(ind: Indicator, row: Mapping | None, bases: Mapping[str, int], out5: Mapping | None) -> str:
@@ -264,7 +251,8 @@ def about_text(ind: Indicator, coverage_text: str | None = None) -> str:
 
 @dataclass
 class Figures:
-    """What the tiles and tables of a page read: overall and yearly rows, targets, coverage inputs."""
+    """What the tiles and tables of a page read: overall and yearly rows, targets, coverage inputs, and
+    with a filter the same yearly rows for all countries (the benchmark)."""
 
     overall: pl.DataFrame
     years: pl.DataFrame
@@ -272,12 +260,25 @@ class Figures:
     targets: dict[str, dict]
     bases: dict[str, int]
     out5: dict | None
+    cutoff: date = date(1970, 1, 1)
+    bench_years: pl.DataFrame | None = None
+    bench_growth: pl.DataFrame | None = None
 
     def row(self, indicator_id: str) -> dict | None:
         return row_of(self.overall, indicator_id)
 
     def coverage(self, ind: Indicator) -> str:
         return coverage(ind, self.row(ind.id), self.bases, self.out5)
+
+    def headline(self, ind: Indicator) -> derived.Headline:
+        """The latest complete year of `ind` in the view (`derived.headline`)."""
+        return derived.headline(ind, self.years, self.cutoff, self.growth)
+
+    def bench_row(self, ind: Indicator, year: int | None) -> dict | None:
+        """The all-countries cell of `ind` in `year` (None without a filter or a year)."""
+        if self.bench_years is None or year is None:
+            return None
+        return row_of(self.bench_years, ind.id, str(year))
 
 
 def figures(view: View, ids: Iterable[str]) -> Figures:
@@ -294,45 +295,126 @@ def figures(view: View, ids: Iterable[str]) -> Figures:
         overall=overall,
         years=years,
         growth=growth,
-        targets=data.targets(view.wh),
+        targets=data.trajectories(view.wh),
         bases=data.base_counts(view.wh, bases, view.filters) if bases else {},
         out5=row_of(overall, COVERAGE_ID) if needs_out5 else None,
+        cutoff=view.cutoff,
+        bench_years=view.benchmark(ids, "year") if view.benchmarked else None,
+        bench_growth=view.benchmark(rates, "year") if view.benchmarked and rates else None,
     )
 
 
+def headline_change(ind: Indicator, head: derived.Headline) -> tuple[str | None, str]:
+    """The change of the headline year on the complete year before, in words: (delta, note)."""
+    change, year = head.change, head.year
+    if year is None:
+        return None, "change n/a: no complete year with data"
+    if change.growth is not None:
+        delta = format_growth(change.value, year)
+        if delta is None:
+            why = SUPPRESSED if change.why == "suppressed" else "n/a"
+            return None, f"change in {year}: {why}"
+        return delta, f"change vs {year - 1}"
+    notes = {
+        "no_data": "change n/a: no year with data",
+        "suppressed": f"change n/a: {year} suppressed (c)",
+        "no_previous": f"change n/a: no {year - 1} in the view",
+        "previous_suppressed": f"change n/a: {year - 1} suppressed (c)",
+        "not_available": "change n/a",
+    }
+    if change.why:
+        return None, notes[change.why]
+    return format_delta(change.value, ind.unit, year), f"change vs {year - 1}"
+
+
+def window_note(head: derived.Headline) -> str:
+    """Why the newest years of the view are not the headline: "2025: too recent: the 36-month window
+    closes in 2028" (the first year that is not complete)."""
+    if not head.recent:
+        return ""
+    year, closes = head.recent[0]
+    return f"{year}: {derived.window_text(head.window_months, closes)}"
+
+
+def headline_value(ind: Indicator, head: derived.Headline) -> str:
+    if head.row is None:
+        return "too recent" if head.recent else shown(ind, None)
+    return tile_value(head.row["value"], ind.unit, head.row["flag"])
+
+
+def benchmark_text(ind: Indicator, figs: Figures, year: int | None) -> str:
+    """The all-countries value beside a filtered tile, for the same year."""
+    if figs.bench_years is None or year is None:
+        return ""
+    found = figs.bench_row(ind, year)
+    return f"{BENCHMARK}, {year}: {shown(ind, found)}"
+
+
+def target_line(ind: Indicator, trajectory: Mapping | None) -> str:
+    """The verdict as a coloured badge and the trajectory in words (all countries, as released)."""
+    if not trajectory:
+        return ""
+    verdict = trajectory["verdict"]
+    badge = f":{VERDICT_BADGES[verdict]}-badge[{VERDICT_WORDS[verdict]}]"
+    return f"{badge} {trajectory_text(trajectory, ind.unit)} · all countries"
+
+
 def tile(ind: Indicator, figs: Figures, view: View) -> None:
-    """One key figure: value for the view, change on the last year, target progress, about."""
-    row = figs.row(ind.id)
-    delta, note = change_on_last_year(ind, figs.years, figs.growth)
+    """One key figure: the latest complete year with its trend, the change on the complete year
+    before, the all-countries value beside it under a filter, the target's verdict, about."""
+    head = figs.headline(ind)
+    delta, note = headline_change(ind, head)
     colour = {"up": "normal", "down": "inverse"}.get(ind.direction, "off")
     flat = delta is not None and delta.lstrip("+-").startswith(("0.0 ", "0.00 ", "0 "))
+    spark = [v for _, v in head.series]
     with st.container(border=True, height="stretch", gap="xsmall"):
         # the name above the figure, where it can wrap (a metric's own label is cut to one line)
         st.markdown(f"**{ind.name}**")
         st.metric(
             label=ind.name,
             label_visibility="collapsed",
-            value=tile_value(row["value"], ind.unit, row["flag"]) if row else shown(ind, row),
+            value=headline_value(ind, head),
             delta=delta.lstrip("+-") if flat else delta,
             delta_color="off" if flat else colour,
             delta_arrow="off" if flat else "auto",
             help=f"{ind.id}: {ind.definition}",
+            chart_data=spark if len(spark) > 1 else None,
+            chart_type="line",
         )
-        detail = f"{ind.id} · {view.period}" + (f" · {note}" if note else "")
-        if ind.unit in TILE_UNITS:
-            detail += f" · {TILE_UNITS[ind.unit]}"
+        period = str(head.year) if head.year is not None else view.period
+        detail = f"{ind.id} · {period}" + (f" · {note}" if note else "")
+        if unit_note(ind.id):
+            detail += f" · {unit_note(ind.id)}"
+        row = head.row
         if row and row["flag"] in ("c", "z"):
-            detail += f"  \n*{flag_reason(ind.id, row['flag'], row.get('suppression'))}*"
+            reason = flag_reason(ind.id, row["flag"], row.get("suppression"))
+            detail += f"  \n*{reason}* ({glossary_link(row['flag'])})"
         st.caption(detail)
-        progress = target_progress(ind, figs.years, figs.targets.get(ind.id))
-        if progress:
-            fraction = min(max((progress["progress"] or 0) / 100, 0.0), 1.0)
-            st.progress(fraction, text=target_text(ind, progress))
+        bench = benchmark_text(ind, figs, head.year)
+        if bench:
+            st.caption(bench)
+        recent = window_note(head)
+        if recent:
+            st.caption(recent)
+        line = target_line(ind, figs.targets.get(ind.id))
+        if line:
+            st.markdown(line)
         cover = figs.coverage(ind)
         if ind.dimension == "outcomes" and ind.id != COVERAGE_ID:
             st.caption(f"Coverage (OUT-5): {shown(get(COVERAGE_ID), figs.out5)}")
         with st.popover("About this indicator", icon=":material/info:", width="stretch"):
             st.markdown(about_text(ind, cover))
+
+
+def key_figures_caption(view: View) -> str:
+    """What a tile shows, said once above the tiles."""
+    text = (
+        "Each figure is the latest complete year (the newest year whose outcome window has closed by "
+        f"the data cut-off, {view.cutoff.isoformat()}), with its trend over the complete years. " + PP_FIRST
+    )
+    if view.benchmarked:
+        text += f" Under each figure: the value for {BENCHMARK.lower()} in the same year, for comparison."
+    return text
 
 
 def tiles(view: View, ids: tuple[str, ...], figs: Figures, per_row: int = TILES_PER_ROW) -> None:
@@ -647,7 +729,11 @@ def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -
             "flag": "z",
             "suppression": None,
         }
-        delta, note = change_on_last_year(ind, figs.years, figs.growth)
+        head = figs.headline(ind)
+        delta, note = headline_change(ind, head)
+        latest = (
+            f"{head.year}: {shown(ind, head.row)}" if head.year is not None else window_note(head) or "n/a"
+        )
         rows.append(
             {
                 "indicator_id": ind.id,
@@ -655,6 +741,7 @@ def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -
                 "unit": ind.unit,
                 "value": row["value"],
                 "value_shown": format_value(row["value"], ind.unit, row["flag"]),
+                "latest_complete_year": latest,
                 "change_on_last_year": delta or note,
                 "numerator": row["numerator"],
                 "denominator": row["denominator"],
@@ -674,6 +761,7 @@ def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -
             pl.col("indicator_id").alias("ID"),
             pl.col("indicator").alias("Indicator"),
             pl.col("value_shown").alias("Value"),
+            pl.col("latest_complete_year").alias("Latest complete year"),
             pl.col("change_on_last_year").alias("Change on last year"),
             pl.col("numerator").alias("Numerator"),
             pl.col("denominator").alias("Denominator"),
@@ -684,8 +772,11 @@ def indicator_table(view: View, ids: tuple[str, ...], figs: Figures, key: str) -
         {
             "ID": widgets.text(62),
             "Indicator": widgets.text(240),
-            "Value": widgets.text(100, alignment="right"),
-            "Change on last year": widgets.text(140),
+            "Value": widgets.text(100, alignment="right", help="For the whole period of the view"),
+            "Latest complete year": widgets.text(
+                150, help="The latest year whose outcome window has closed, and its value"
+            ),
+            "Change on last year": widgets.text(140, help="Latest complete year on the year before"),
             "Numerator": widgets.count(88),
             "Denominator": widgets.count(95),
             "Flag": widgets.text(42, help=FLAG_HELP),
@@ -713,6 +804,7 @@ def render(spec: PageSpec, extra: Callable[[View, Figures], None] | None = None)
     seed_explorer(spec)
     figs = figures(view, spec.indicators)
     st.subheader("Key figures")
+    st.caption(key_figures_caption(view))
     if spec.coverage_beside:
         st.caption(
             f"Outcome coverage in this view (OUT-5): **{shown(get(COVERAGE_ID), figs.out5)}** of learners "
@@ -724,7 +816,8 @@ def render(spec: PageSpec, extra: Callable[[View, Figures], None] | None = None)
         extra(view, figs)
     st.subheader(f"All {DIMENSION_LABELS[spec.dimension].lower()} indicators")
     st.caption(
-        f"{view.describe}. Values for the whole period; change = latest year with data on the year before."
+        f"{view.describe}. Value = the whole period of the view; the latest complete year is the newest "
+        "year whose outcome window has closed, and the change compares it with the year before."
     )
     indicator_table(view, spec.indicators, figs, spec.dimension)
     footer(view)

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.disclosure import Disclosure
 from pipelines.indicators import targets
-from pipelines.indicators.registry import BASES, Indicator, growth_for
+from pipelines.indicators.registry import BASES, BY_ID, Indicator, growth_for
 from pipelines.settings import settings
 
 # The share of learners awarded with an employment observation: read beside every outcome figure.
@@ -201,9 +201,7 @@ def _year_rows(ind: Indicator, years: pl.DataFrame) -> list[dict]:
     return sorted(rows.to_dicts(), key=lambda r: int(r["breakdown_value"]))
 
 
-def change_in(
-    ind: Indicator, years: pl.DataFrame, year: int, growth: pl.DataFrame | None = None
-) -> Change:
+def change_in(ind: Indicator, years: pl.DataFrame, year: int, growth: pl.DataFrame | None = None) -> Change:
     """The change of `ind` from `year - 1` to `year`, from its published cells by year; for a count with
     a growth indicator (ADO-2 for ADO-1), that indicator's published cell of `year` (`growth`)."""
     rate = growth_for(ind.id)
@@ -233,20 +231,29 @@ def change_in(
     return Change(year, last["value"] - before["value"])
 
 
+def windowed(ind: Indicator) -> Indicator:
+    """The indicator whose outcome window `ind` waits for: itself, or for a gap between two groups the
+    indicator it is the gap of (INC-3s, women minus men in FLX-1, waits 36 months as FLX-1 does)."""
+    return BY_ID.get(ind.gap.of, ind) if ind.gap else ind
+
+
 def headline(
     ind: Indicator, years: pl.DataFrame, cutoff: date, growth: pl.DataFrame | None = None
 ) -> Headline:
     """The headline of `ind` from its published cells by year in the view (`years`, any indicators) on
     the data cut-off `cutoff`: the latest complete year with a cell (suppressed or not; not-applicable
     cells are no figure), never an incomplete one."""
-    last = targets.last_complete_year(ind, cutoff)
+    timed = windowed(ind)
+    last = targets.last_complete_year(timed, cutoff)
     rows = _year_rows(ind, years)
     complete = [r for r in rows if int(r["breakdown_value"]) <= last and r["flag"] != "z"]
     recent = tuple(
-        (y, targets.window_closes(ind, y)) for y in sorted({int(r["breakdown_value"]) for r in rows}) if y > last
+        (y, targets.window_closes(timed, y))
+        for y in sorted({int(r["breakdown_value"]) for r in rows})
+        if y > last
     )
     series = tuple((int(r["breakdown_value"]), r["value"]) for r in complete)
-    months = targets.window_months(ind)
+    months = targets.window_months(timed)
     if not complete:
         return Headline(None, None, Change(why="no_data"), series, recent, months)
     row = complete[-1]

@@ -158,3 +158,11 @@ def test_a_count_headline_changes_by_its_growth_indicator_of_that_year():
     found = derived.headline(BY_ID["ADO-1"], awards, date(2025, 6, 30), growth)
     assert found.year == 2024  # 2025 is not over on the cut-off
     assert found.change == derived.Change(2024, 20.0, growth="ADO-2")
+
+
+def test_a_gap_waits_for_the_window_of_what_it_is_the_gap_of():
+    from datetime import date
+
+    cells = years("INC-3s", {2022: (-1.0, None), 2023: (2.0, None)})
+    found = derived.headline(BY_ID["INC-3s"], cells, date(2025, 12, 31))
+    assert found.year == 2022 and found.window_months == 36
