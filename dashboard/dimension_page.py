@@ -13,7 +13,7 @@ so a tile equals `mco indicators --json` for the same filters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import altair as alt
@@ -55,7 +55,7 @@ from dashboard.formatting import (
     unit_note,
 )
 from dashboard.pages import PageSpec
-from pipelines.indicators import derived
+from pipelines.indicators import derived, targets
 from pipelines.indicators.engine import Filters
 from pipelines.indicators.registry import ALL, Indicator, get
 from pipelines.settings import settings
@@ -366,7 +366,7 @@ def tile(ind: Indicator, figs: Figures, view: View) -> None:
     delta, note = headline_change(ind, head)
     colour = {"up": "normal", "down": "inverse"}.get(ind.direction, "off")
     flat = delta is not None and delta.lstrip("+-").startswith(("0.0 ", "0.00 ", "0 "))
-    spark = [v for _, v in head.series]
+    spark = [float("nan") if v is None else v for _, v in head.series]  # a gap, never a zero
     with st.container(border=True, height="stretch", gap="xsmall"):
         # the name above the figure, where it can wrap (a metric's own label is cut to one line)
         st.markdown(f"**{ind.name}**")
@@ -444,13 +444,14 @@ def shown_rows(
             "breakdown": r["breakdown"],
             "breakdown_value": value,
         }
+        year = None
         if by == "country_year":
             country, _, year = value.partition(" ")
             record |= {"country": country, "year": year, "label": breakdown_value_label("country", country)}
         else:
             record["label"] = breakdown_value_label(by, value, names)
             if by == "year":
-                record["year"] = value
+                record["year"] = year = value
         if series is not None:
             record["series"] = series.get(ind.id, ind.name)
         record |= {
@@ -462,6 +463,13 @@ def shown_rows(
             "suppression": r.get("suppression"),
             "note": flag_reason(ind.id, r["flag"], r.get("suppression")),
         }
+        if year is not None:
+            timed = derived.windowed(ind)
+            complete = targets.is_complete(timed, int(year), view.cutoff)
+            record["complete"] = complete
+            if not complete:
+                closes = targets.window_closes(timed, int(year))
+                record["note"] = derived.window_text(targets.window_months(timed), closes)
         records.append(record)
     schema = {"value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64}
     out = pl.DataFrame(records, schema_overrides=schema, infer_schema_length=None)
@@ -491,7 +499,9 @@ def chart_with_downloads(
 ) -> None:
     """A chart, what it cannot draw and why, and its downloads: CSV (the rows shown, with a metadata
     header), PNG and SVG. `drawn`: the rows the marks show, when the download holds more (e.g. the
-    growth that only a tooltip shows)."""
+    growth that only a tooltip shows). The chart's description (its aria-label) is its title and a
+    one-sentence summary of the rows drawn."""
+    chart = charts.accessible(chart, title, summary(rows if drawn is None else drawn))
     st.altair_chart(chart, width="stretch" if stretch else "content", key=f"chart_{key}")
     text = " ".join(t for t in (caption, flagged_text(rows if drawn is None else drawn)) if t)
     if text:
@@ -500,26 +510,75 @@ def chart_with_downloads(
     widgets.chart_downloads(chart, rows, meta, f"mco_{exports.slug(title)}", key, csv_help=CSV_HELP)
 
 
+def summary(rows: pl.DataFrame) -> str:
+    """One sentence on what a chart shows, for a screen reader: the span of years and the latest
+    complete value of a trend, the highest and lowest group of a comparison."""
+    if rows.is_empty() or "value_shown" not in rows.columns:
+        return f"{rows.height} values; the data is in the table and the CSV download."
+    own = rows.filter(~pl.col("benchmark")) if "benchmark" in rows.columns else rows
+    valued = own.filter(pl.col("value").is_not_null())
+    flagged = own.height - valued.height
+    tail = f" {flagged} cells without a value (suppressed, not applicable or too recent)." if flagged else ""
+    if "country_label" in own.columns:
+        return (
+            f"One small trend per country for {own['country'].n_unique()} countries, "
+            f"{own['year'].min()} to {own['year'].max()}.{tail}"
+        )
+    if "year" in own.columns and "label" in own.columns and own["breakdown"][0] == "year":
+        done = valued.filter(pl.col("complete")) if "complete" in valued.columns else valued
+        names = own["series"].unique().to_list() if "series" in own.columns else []
+        head = f"{', '.join(names)} per year" if names else "Per year"
+        span = f"{head} from {own['year'].min()} to {own['year'].max()}"
+        if done.is_empty():
+            return f"{span}; no complete year with a published value.{tail}"
+        last = done.sort("year").row(-1, named=True)
+        who = f" ({last['series']})" if names else ""
+        return f"{span}; latest complete year {last['year']}: {last['value_shown']}{who}.{tail}"
+    if valued.is_empty():
+        return f"{own.height} groups, none with a published value."
+    ranked = valued.sort("value", descending=True)
+    top, low = ranked.row(0, named=True), ranked.row(-1, named=True)
+    return (
+        f"{own['label'].n_unique()} groups; highest {top['label']} at {top['value_shown']}, "
+        f"lowest {low['label']} at {low['value_shown']}.{tail}"
+    )
+
+
 def flagged_text(rows: pl.DataFrame, limit: int = 8) -> str:
-    """The cells a chart cannot draw, named with their flag and reason (so no gap goes unexplained)."""
+    """The cells a chart cannot draw, named with their flag and reason (so no gap goes unexplained);
+    years whose outcome window is still open are named as too recent, in words, not as a flag."""
     if rows.is_empty() or "flag" not in rows.columns:
         return ""
-    flagged = rows.filter(pl.col("flag").is_not_null())
-    if flagged.is_empty():
-        return ""
-    if "country_label" in flagged.columns:
-        flagged = flagged.with_columns(pl.concat_str("country", "year", separator=" ").alias("label"))
-    who = "series" if "series" in flagged.columns else "indicator"
-    named = who == "series" or rows["indicator_id"].n_unique() > 1
+    if "benchmark" in rows.columns:
+        rows = rows.filter(~pl.col("benchmark"))
+    incomplete = pl.col("complete").not_() if "complete" in rows.columns else pl.lit(False)
+    recent = rows.filter(incomplete)
+    flagged = rows.filter(pl.col("flag").is_not_null() & ~incomplete)
+    if "country_label" in rows.columns:
+        label = pl.concat_str("country", "year", separator=" ").alias("label")
+        flagged, recent = flagged.with_columns(label), recent.with_columns(label)
+    who = "series" if "series" in rows.columns else "indicator"
+    named = who == "series" or (rows.height > 0 and rows["indicator_id"].n_unique() > 1)
     parts = []
     for (flag, note), group in flagged.group_by("flag", "note", maintain_order=True):
-        cells = []
-        for (name,), cell in group.group_by(who, maintain_order=True):
-            labels = [str(v) for v in cell["label"].to_list()]
-            more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
-            cells.append((f"{name} " if named else "") + ", ".join(labels[:limit]) + more)
-        parts.append(f"**{flag}** ({note}): " + "; ".join(cells))
-    return "Not drawn: " + " · ".join(parts) + "."
+        parts.append(f"**{glossary_link(flag)}** ({note}): " + _cells(group, who, named, limit))
+    out = "Not drawn: " + " · ".join(parts) + "." if parts else ""
+    if recent.height:
+        notes = [
+            f"{_cells(group, who, named, limit)}: {note}"
+            for (note,), group in recent.group_by("note", maintain_order=True)
+        ]
+        out += (" " if out else "") + "Grey band, not a decline: " + "; ".join(notes) + "."
+    return out
+
+
+def _cells(group: pl.DataFrame, who: str, named: bool, limit: int) -> str:
+    cells = []
+    for (name,), cell in group.group_by(who, maintain_order=True):
+        labels = [str(v) for v in cell["label"].to_list()]
+        more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+        cells.append((f"{name} " if named else "") + ", ".join(labels[:limit]) + more)
+    return "; ".join(cells)
 
 
 def subtitle(view: View, ind: Indicator | None = None, extra: str = "") -> list[str]:
@@ -571,12 +630,11 @@ def explorer(view: View, spec: PageSpec, figs: Figures) -> None:
     )
     ind = get(chosen)
     about = st.container()
-    left, right = st.columns(2, gap="large")
     offered, default_by = _offered(ind)
     by = None
     if offered:
         url_choice(by_key, PARAM_BY, offered, default_by, "breakdown")
-        with right:
+        with st.container():
             by = st.pills(
                 "Compare by",
                 offered,
@@ -607,18 +665,83 @@ def explorer(view: View, spec: PageSpec, figs: Figures) -> None:
 
     coverage_rows = spec.coverage_beside and ind.id != COVERAGE_ID
     notes = [f"Coverage: {cover}"]
-    with left:
-        _trend_section(view, ind, coverage_rows, notes)
-    with right:
-        if by:
-            _comparison_section(view, ind, by, row, coverage_rows, notes)
-        else:
-            st.info(
-                f"{ind.id} is published for the whole view, per year and per country and year only.",
-                icon=":material/info:",
-            )
-    if "country_year" in ind.available() and len(view.options.years) > 1:
-        _country_trends_section(view, ind, coverage_rows, notes)
+    has_map = "region" in ind.available()
+    names = ["Chart", "Map", "Table"] if has_map else ["Chart", "Table"]
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["Chart"]:
+        left, right = st.columns(2, gap="large")
+        with left:
+            _trend_section(view, ind, coverage_rows, notes)
+        with right:
+            if by:
+                _comparison_section(view, ind, by, row, coverage_rows, notes)
+            else:
+                st.info(
+                    f"{ind.id} is published for the whole view, per year and per country and year only.",
+                    icon=":material/info:",
+                )
+        trajectory = figs.targets.get(ind.id)
+        if trajectory:
+            _trajectory_section(view, ind, trajectory)
+        if "country_year" in ind.available() and len(view.options.years) > 1:
+            _country_trends_section(view, ind, coverage_rows, notes)
+    if has_map:
+        with tabs["Map"]:
+            _map_section(view, ind)
+    with tabs["Table"]:
+        _table_section(view, ind, by)
+
+
+def _map_section(view: View, ind: Indicator) -> None:
+    """The indicator by NUTS 2 region on a map (dashboard.maps, drawn from the published cells)."""
+    try:
+        from dashboard import maps
+    except ImportError:
+        st.info("The map is not available in this installation.", icon=":material/map:")
+        return
+    chosen = view.filters.regions[0] if len(view.filters.regions) == 1 else None
+    rows = view.indicators((ind.id,), "region")
+    title = f"{ind.name} by region (NUTS 2) ({charts.unit_axis(ind.unit)})"
+    chart = maps.region_map(rows, ind, view.region_names, highlight=chosen)
+    st.altair_chart(
+        charts.accessible(chart, title, summary(shown_rows(rows, "region", view))), width="stretch"
+    )
+    unknown = maps.unknown_note(rows)
+    if unknown:
+        st.caption(unknown)
+    st.caption(flag_legend())
+
+
+def _table_section(view: View, ind: Indicator, by: str | None) -> None:
+    """The explorer's figures as tables: per year, and by the breakdown chosen (as the charts draw)."""
+    for what, label in (("year", "Per year"), (by, f"By {BREAKDOWN_NOUNS.get(by or '', '')}")):
+        if what is None:
+            continue
+        rows = shown_rows(view.indicators((ind.id,), what), what, view)
+        if rows.is_empty():
+            continue
+        st.markdown(f"**{label}**")
+        columns = {
+            "label": "Year" if what == "year" else BREAKDOWN_LABELS[what],
+            "value_shown": "Value",
+            "numerator": "Numerator",
+            "denominator": "Denominator",
+            "flag": "Flag",
+            "note": "Note",
+        }
+        widgets.table(
+            rows.select(
+                *(pl.col(c).alias(n) for c, n in columns.items() if c != "flag"), pl.col("flag").fill_null("")
+            ).rename({"flag": "Flag"}),
+            {
+                "Value": widgets.text(110, alignment="right"),
+                "Numerator": widgets.count(100),
+                "Denominator": widgets.count(100),
+                "Flag": widgets.text(42, help=FLAG_HELP),
+                "Note": widgets.text(300),
+            },
+        )
+    st.caption(flag_legend())
 
 
 def coverage_cells(view: View, by: str) -> pl.DataFrame:
@@ -640,6 +763,27 @@ def _with_coverage(rows: pl.DataFrame, view: View, by: str) -> pl.DataFrame:
     return joined.with_columns(pl.Series("coverage_text", text, dtype=pl.String))
 
 
+def _in_period(rows: pl.DataFrame, view: View) -> pl.DataFrame:
+    f = view.filters
+    years = pl.col("breakdown_value").cast(pl.Int64)
+    return rows.filter(
+        (years >= (f.year_from or 0)) & (years <= (f.year_to or 9999))
+        if not rows.is_empty()
+        else pl.lit(True)
+    )
+
+
+def benchmark_rows(view: View, ind: Indicator, by: str) -> pl.DataFrame | None:
+    """The all-countries cells beside a filtered chart (`benchmark` true), for the view's years; none
+    without a filter, or for a count (a country's count beside the total says nothing)."""
+    if not view.benchmarked or ind.kind in ("count", "sum"):
+        return None
+    rows = shown_rows(_in_period(view.benchmark((ind.id,), by), view), by, view)
+    if rows.is_empty():
+        return None
+    return rows.with_columns(pl.lit(True).alias("benchmark"), pl.lit(BENCHMARK).alias("series"))
+
+
 def _trend_section(view: View, ind: Indicator, coverage_rows: bool, notes: list[str]) -> None:
     rows = shown_rows(view.indicators((ind.id,), "year"), "year", view)
     if rows.is_empty():
@@ -647,35 +791,108 @@ def _trend_section(view: View, ind: Indicator, coverage_rows: bool, notes: list[
         return
     if coverage_rows:
         rows = _with_coverage(rows, view, "year")
+    bench = benchmark_rows(view, ind, "year")
+    extra = ""
+    if bench is not None:
+        rows = pl.concat(
+            [rows.with_columns(pl.lit(False).alias("benchmark"), pl.lit(ind.name).alias("series")), bench],
+            how="diagonal_relaxed",
+        )
+        extra = f"dashed grey line: {BENCHMARK.lower()}"
     title = f"{ind.name} per year ({charts.unit_axis(ind.unit)})"
-    chart = charts.trend(for_chart(rows), title, subtitle(view, ind), ind.unit, bars=ind.unit == "count")
+    chart = charts.trend(
+        for_chart(rows), title, subtitle(view, ind, extra), ind.unit, bars=ind.unit == "count"
+    )
     chart_with_downloads(chart, rows, title, [ind], view, f"trend_{ind.id}", notes=notes)
+
+
+def peer_filters(view: View) -> Filters:
+    """The view without its region filter: the chosen regions' peers stay on the regional chart."""
+    return replace(view.filters, regions=())
 
 
 def _comparison_section(
     view: View, ind: Indicator, by: str, overall_row: Mapping | None, coverage_rows: bool, notes: list[str]
 ) -> None:
-    rows = shown_rows(view.indicators((ind.id,), by), by, view)
+    chosen = view.filters.regions if by == "region" else ()
+    if chosen:
+        countries = {r[:2] for r in chosen}
+        found = data.indicators(view.wh, (ind.id,), by, peer_filters(view))
+        found = found.filter(pl.col("breakdown_value").str.slice(0, 2).is_in(list(countries)))
+        rows = shown_rows(found, by, view).with_columns(
+            pl.col("breakdown_value").is_in(list(chosen)).alias("highlight"), pl.lit(True).alias("peers")
+        )
+    else:
+        rows = shown_rows(view.indicators((ind.id,), by), by, view)
     if rows.is_empty():
         st.info(f"{ind.id} has no figures by {BREAKDOWN_NOUNS[by]} in this view.", icon=":material/info:")
         return
     if coverage_rows:
         rows = _with_coverage(rows, view, by)
-    reference = None
-    if overall_row and overall_row["value"] is not None and ind.kind not in ("count", "sum"):
+    reference = benchmark = None
+    counts = ind.kind in ("count", "sum")
+    if overall_row and overall_row["value"] is not None and not counts:
         text = f"All in view: {format_value(overall_row['value'], ind.unit)}"
         reference = (overall_row["value"], text)
+    if view.benchmarked and not counts:
+        period = Filters(view.filters.year_from, view.filters.year_to)
+        found = row_of(data.indicators(view.wh, (ind.id,), "overall", period), ind.id)
+        if found and found["value"] is not None:
+            benchmark = (found["value"], f"{BENCHMARK}: {format_value(found['value'], ind.unit)}")
+    lines = [t for t, on in (("dashed: all in view", reference), ("dotted: all countries", benchmark)) if on]
+    if chosen:
+        lines.append(f"{', '.join(chosen)} highlighted among the regions of its country")
     title = f"{ind.name} by {BREAKDOWN_NOUNS[by]} ({charts.unit_axis(ind.unit)})"
     chart = charts.comparison(
         for_chart(rows),
         title,
-        subtitle(view, ind, "dashed line: all in view" if reference else ""),
+        subtitle(view, ind, " · ".join(lines)),
         ind.unit,
         BREAKDOWN_LABELS[by],
-        bars=ind.kind in ("count", "sum"),
+        bars=counts,
         reference=reference,
+        benchmark=benchmark,
     )
     chart_with_downloads(chart, rows, title, [ind], view, f"compare_{ind.id}_{by}", notes=notes)
+
+
+def trajectory_rows(ind: Indicator, trajectory: Mapping, years: pl.DataFrame, cutoff: date) -> pl.DataFrame:
+    """What a target's chart draws: the published complete years (all countries), the straight path
+    from the baseline to the target, the projected trend and the target itself."""
+    # the same complete years the build's trajectory was fitted on (targets.assess)
+    points = [
+        {"year": y, "value": v, "kind": "published"} for y, v in targets.complete_series(ind, years, cutoff)
+    ]
+    t = trajectory
+    if t["baseline_year"] is not None and t["baseline_value"] is not None:
+        points += [
+            {"year": t["baseline_year"], "value": t["baseline_value"], "kind": "path"},
+            {"year": t["target_year"], "value": t["target_value"], "kind": "path"},
+        ]
+    if t["projected_value"] is not None and t["latest_year"] is not None:
+        fit_from = t["trend_from"] or t["latest_year"]
+        start = t["projected_value"] - t["slope"] * (max(t["target_year"], t["latest_year"]) - fit_from)
+        points += [
+            {"year": fit_from, "value": start, "kind": "projection"},
+            {
+                "year": max(t["target_year"], t["latest_year"]),
+                "value": t["projected_value"],
+                "kind": "projection",
+            },
+        ]
+    points.append({"year": t["target_year"], "value": t["target_value"], "kind": "target"})
+    return pl.DataFrame(points, schema={"year": pl.Int64, "value": pl.Float64, "kind": pl.String})
+
+
+def _trajectory_section(view: View, ind: Indicator, trajectory: Mapping) -> None:
+    years = view.benchmark((ind.id,), "year")
+    rows = trajectory_rows(ind, trajectory, years, view.cutoff)
+    title = f"{ind.name}: target trajectory, all countries ({charts.unit_axis(ind.unit)})"
+    text = trajectory_text(trajectory, ind.unit)
+    chart = charts.trajectory(rows, title, [text, trajectory.get("method") or ""], ind.unit)
+    chart = charts.accessible(chart, title, text + ".")
+    st.altair_chart(chart, width="stretch", key=f"chart_trajectory_{ind.id}")
+    st.markdown(target_line(ind, trajectory))
 
 
 def _country_trends_section(view: View, ind: Indicator, coverage_rows: bool, notes: list[str]) -> None:
