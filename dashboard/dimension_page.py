@@ -695,7 +695,7 @@ def explorer(view: View, spec: PageSpec, figs: Figures) -> None:
 def _map_section(view: View, ind: Indicator) -> None:
     """The indicator by NUTS 2 region on a map (dashboard.maps, drawn from the published cells)."""
     try:
-        from dashboard import maps
+        from dashboard import maps  # imported on use: written on another branch; absent, no map
     except ImportError:
         st.info("The map is not available in this installation.", icon=":material/map:")
         return
