@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.pages import DIMENSION_PAGES
-from pipelines.indicators.registry import INDICATORS, get
+from pipelines.indicators.registry import INDICATORS
 from tests.dashboard.apptest import open_page, tiles
-from tests.dashboard.test_pages_apptest import busiest_slice, cli, cli_args, shown
+from tests.dashboard.test_pages_apptest import busiest_slice, cli, cli_args, expected_tiles, shown
 
 pytestmark = pytest.mark.build
 
@@ -40,7 +40,7 @@ def check_against_cli(at: AppTest, warehouse: Path, dimension: str, args: list[s
     truth = expected(warehouse, args, members)
     shown_tiles = tiles(at)
     assert len(shown_tiles) >= 6 and set(shown_tiles) <= set(members)
-    assert shown_tiles == {i: shown(truth[i]["value"], get(i).unit, truth[i]["flag"]) for i in shown_tiles}
+    assert shown_tiles == expected_tiles(warehouse, args, tuple(shown_tiles))
     listed = table(at)
     assert listed["ID"].to_list() == members
     for row in listed.iter_rows(named=True):
