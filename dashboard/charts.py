@@ -197,7 +197,7 @@ FLAG_GREY = "#6b6b6b"
 REFERENCE_GREY = "#4d4d4d"
 TREND_HEIGHT = 300
 SMALL_HEIGHT = 120  # px: one panel of the small multiples
-SMALL_WIDTH = 150  # px: two panels and the axis fit a 390 px phone screen
+SMALL_WIDTH = 140  # px: two panels and the axis fit a 390 px phone screen
 UNIT_AXIS = {
     "count": "count",
     "%": "%",

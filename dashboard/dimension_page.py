@@ -902,7 +902,7 @@ def _country_trends_section(view: View, ind: Indicator, coverage_rows: bool, not
     if coverage_rows:
         rows = _with_coverage(rows, view, "country_year")
     title = f"{ind.name} per country and year ({charts.unit_axis(ind.unit)})"
-    columns = min(max(rows["country"].n_unique(), 1), 4)
+    columns = min(max(rows["country"].n_unique(), 1), 2)  # two panels a row: no clipping on a phone
     chart = charts.small_multiples(for_chart(rows), title, subtitle(view, ind), ind.unit, columns=columns)
     chart_with_downloads(chart, rows, title, [ind], view, f"countries_{ind.id}", notes=notes, stretch=False)
 
