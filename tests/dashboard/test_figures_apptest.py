@@ -334,8 +334,9 @@ def check_cell_rows(frame: pl.DataFrame, oracle: Oracle) -> None:
     assert "peers" not in frame.columns  # no view of this test chooses a region
     if "benchmark" in frame.columns:
         bench = frame.filter(pl.col("benchmark"))
-        assert bench.height and set(oracle.query) - {"from", "to"}, "a benchmark only beside a filter"
-        check_cell_rows(bench.drop("benchmark"), Oracle(oracle.warehouse, "all"))
+        if bench.height:
+            assert set(oracle.query) - {"from", "to"}, "a benchmark only beside a filter"
+            check_cell_rows(bench.drop("benchmark"), Oracle(oracle.warehouse, "all"))
         frame = frame.filter(~pl.col("benchmark")).drop("benchmark")
     for r in frame.iter_rows(named=True):
         ind = get(r["indicator_id"])
