@@ -142,9 +142,15 @@ def format_value(value: float | None, unit: str, flag: str | None = None) -> str
     return f"{value:,.0f}"
 
 
+TILE_SUPPRESSED = "suppressed"  # the flag letter, linked to the Glossary, is in the caption below
+
+
 def tile_value(value: float | None, unit: str, flag: str | None = None) -> str:
-    """A value short enough for a tile: as `format_value`, with the long units abbreviated."""
-    if flag in ("c", "z") or value is None:
+    """A value short enough for a tile's large type (nothing cut off at 1440 or 390 px): as
+    `format_value`, with the long units abbreviated and a suppressed value in one word."""
+    if flag == "c":
+        return TILE_SUPPRESSED
+    if flag == "z" or value is None:
         return format_value(value, unit, flag)
     if unit == "EUR/month":
         return f"€{value:,.0f}"

@@ -24,8 +24,8 @@ GENERIC = "vega visualization"
 
 # Each chart's accessible name: the aria-label Vega writes on its drawing from the spec's description.
 CHART_NAMES = f"""() => [...document.querySelectorAll('{CHART}')].map(chart => {{
-    const drawn = chart.querySelector('[aria-label]') || chart.querySelector('svg, canvas');
-    return drawn ? (drawn.getAttribute('aria-label') || '') : '';
+    const named = chart.hasAttribute('aria-label') ? chart : chart.querySelector('[aria-label]');
+    return named ? named.getAttribute('aria-label') : '';
 }})"""
 # Text that does not fit its box (cut off with an ellipsis or hidden): metric values, labels, deltas.
 CUT_TILES = """() => [...document.querySelectorAll(
@@ -42,7 +42,7 @@ CLIPPED = f"""() => [...document.querySelectorAll('{CHART}')].filter(chart => {{
         if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth) return false;
     }}
     return drawn.getBoundingClientRect().right > window.innerWidth + 1;
-}}).map(chart => chart.querySelector('[aria-label]')?.getAttribute('aria-label') || '?')"""
+}}).map(chart => chart.getAttribute('aria-label') || '?')"""
 
 
 def settle(page, timeout_ms: int = 120_000) -> None:
