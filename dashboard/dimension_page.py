@@ -744,18 +744,20 @@ def _table_section(view: View, ind: Indicator, by: str | None) -> None:
     st.caption(flag_legend())
 
 
-def coverage_cells(view: View, by: str) -> pl.DataFrame:
-    """OUT-5 (outcome coverage) by `by`: breakdown_value, coverage_out5 and coverage_out5_flag."""
-    return view.indicators((COVERAGE_ID,), by).select(
+def coverage_cells(view: View, by: str, everyone: bool = False) -> pl.DataFrame:
+    """OUT-5 (outcome coverage) by `by`: breakdown_value, coverage_out5 and coverage_out5_flag (for
+    all countries with `everyone`, beside the benchmark rows)."""
+    cells = view.benchmark((COVERAGE_ID,), by) if everyone else view.indicators((COVERAGE_ID,), by)
+    return cells.select(
         "breakdown_value",
         pl.col("value").alias("coverage_out5"),
         pl.col("flag").alias("coverage_out5_flag"),
     )
 
 
-def _with_coverage(rows: pl.DataFrame, view: View, by: str) -> pl.DataFrame:
+def _with_coverage(rows: pl.DataFrame, view: View, by: str, everyone: bool = False) -> pl.DataFrame:
     """OUT-5 for the same cells beside each row (the outcomes page shows coverage beside every figure)."""
-    joined = rows.join(coverage_cells(view, by), on="breakdown_value", how="left")
+    joined = rows.join(coverage_cells(view, by, everyone), on="breakdown_value", how="left")
     text = [
         format_value(v, "%", f) if (v is not None or f) else "n/a"
         for v, f in zip(joined["coverage_out5"], joined["coverage_out5_flag"], strict=True)
@@ -793,6 +795,8 @@ def _trend_section(view: View, ind: Indicator, coverage_rows: bool, notes: list[
         rows = _with_coverage(rows, view, "year")
     bench = benchmark_rows(view, ind, "year")
     extra = ""
+    if bench is not None and coverage_rows:
+        bench = _with_coverage(bench, view, "year", everyone=True)
     if bench is not None:
         rows = pl.concat(
             [rows.with_columns(pl.lit(False).alias("benchmark"), pl.lit(ind.name).alias("series")), bench],
