@@ -120,15 +120,30 @@ def report_pdf(wh: Warehouse, provider_id: str, build: dict[str, str]) -> bytes 
 # drawing it, and the same views come back often (every visit starts at the busiest institution).
 
 
+def described(spec: dict, summary: str) -> dict:
+    """A spec a screen reader announces by its title and a one-sentence summary (Vega writes the
+    description as the chart's aria-label), never only as "Vega visualization"."""
+    title = spec.get("title", "")
+    text = title.get("text", "") if isinstance(title, dict) else title
+    text = " ".join(text) if isinstance(text, list) else str(text)
+    return {**spec, "description": f"{text}. {summary}" if text else summary}
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def peer_spec(wh: Warehouse, credential_id: str) -> dict:
-    return charts.peer_chart(published(wh), credential_id).to_dict()
+    return described(
+        charts.peer_chart(published(wh), credential_id).to_dict(),
+        "The programme's figures beside the median and interquartile range of its peer group.",
+    )
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
-    return charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict()
+    return described(
+        charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict(),
+        "Learners at each stage, from enrolment to employment 12 months after the award.",
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -139,11 +154,17 @@ def heatmap_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
         .filter(pl.col("credential_id").is_in(list(credential_ids)))
         .sort(pl.col("credential_id").replace_strict(order, return_dtype=pl.Int64))
     )
-    return charts.percentile_heatmap(published(wh), rows).to_dict()
+    return described(
+        charts.percentile_heatmap(published(wh), rows).to_dict(),
+        "Each programme's percentile among its peers, one cell per metric.",
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def comparison_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
     by_id = {r["credential_id"]: programme_label(r) for r in rows.iter_rows(named=True)}
-    return charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict()
+    return described(
+        charts.comparison_chart(published(wh), {c: by_id[c] for c in credential_ids}).to_dict(),
+        "The chosen programmes' figures side by side.",
+    )

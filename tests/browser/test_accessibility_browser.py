@@ -66,11 +66,14 @@ def visit(browser, url: str, heading: str, width: int):
     return page
 
 
+ALL_DRAWN = f"""() => !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('{CHART}')].every(c => c.querySelector('svg, canvas'))"""
+
+
 def check_page(page, name: str) -> dict[str, list[str]]:
     """What is wrong with the page as drawn: charts without their own name, cut tiles, clipped charts."""
-    if page.locator(CHART).count():
-        page.wait_for_selector(DRAWN, timeout=60_000)
-        settle(page)
+    page.wait_for_function(ALL_DRAWN, timeout=120_000)  # every chart drawn, no placeholder left
+    page.wait_for_timeout(300)
     names = page.evaluate(CHART_NAMES)
     return {
         "unnamed": [n for n in names if not n.strip() or n.strip().lower() == GENERIC],
