@@ -189,3 +189,18 @@ def test_transparency_names_the_most_often_missing_annex_elements(warehouse: Pat
     assert missing.filter(pl.col("counted_over") == "specifications").height == 9
     at = open_page("views/transparency.py")
     assert any("Annex I element" in s.value for s in at.subheader)
+
+
+@pytest.mark.parametrize("page", ["views/trust.py", "views/overview.py"])
+def test_an_empty_view_says_so_once_instead_of_a_note_per_figure(warehouse: Path, page: str):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        country, region = con.execute(
+            "select a.country_code, b.region_code from (select distinct country_code from mart_award) a, "
+            "(select distinct region_code, country_code from mart_award where region_code is not null) b "
+            "where a.country_code <> b.country_code order by 1, 2 limit 1"
+        ).fetchone()
+    at = open_page(page, {"country": country, "region": region})
+    assert [i.value for i in at.info] == [
+        "No awards match these filters. Widen the period or remove a filter in the sidebar."
+    ]
+    assert not at.metric and not at.get("vega_lite_chart")
