@@ -98,11 +98,13 @@ def test_a_suppressed_cell_shows_its_flag_and_reason(warehouse: Path):
         ).fetchone()
     at = open_page("views/trust.py", {"from": str(year), "to": str(year), "country": country, "ptype": ptype})
     check_against_cli(at, warehouse, "trust", cli_args(year, year, [country], [ptype]))
-    assert tiles(at)["TRU-1"] == "suppressed (c)"
+    assert tiles(at)["TRU-1"] == "suppressed"  # one word in the tile; the flag and reason below it
     listed = table(at).filter(pl.col("ID") == "TRU-1").row(0, named=True)
     assert listed["Flag"] == "c" and "denominator below 20" in listed["Note"]
     captions = "\n".join(c.value for c in at.caption)
-    assert "Not drawn:" in captions and "**c**" in captions  # the charts say which cells are missing
+    assert "*suppressed: denominator below 20* ([c](glossary#flag-c))" in captions  # under the tile
+    # the charts say which cells are missing, each flag a link to its Glossary entry
+    assert "Not drawn:" in captions and "**[c](glossary#flag-c)**" in captions
 
 
 def test_explorer_choices_live_in_the_url_and_survive_a_page_switch(warehouse: Path):
