@@ -155,7 +155,7 @@ def tile_value(value: float | None, unit: str, flag: str | None = None) -> str:
     if unit == "EUR/month":
         return f"€{value:,.0f}"
     if unit == "per 1,000":
-        return f"{value:.2f} per 1,000"
+        return f"{value:.2f}"  # the unit is written out under the figure ("per 1,000 residents")
     if unit == "months":
         return f"{value:,.1f} mo"
     return format_value(value, unit, flag)

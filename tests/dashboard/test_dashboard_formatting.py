@@ -57,7 +57,7 @@ def test_tile_values_abbreviate_long_units_but_never_hide_a_flag():
     from dashboard.formatting import tile_value
 
     assert tile_value(2906.4, "EUR/month") == "€2,906"
-    assert tile_value(0.5912, "per 1,000") == "0.59 per 1,000"  # one unit style, no ‰
+    assert tile_value(0.5912, "per 1,000") == "0.59"  # "per 1,000 residents" under it; no ‰
     assert tile_value(7.25, "months") == "7.2 mo"
     assert tile_value(39.14, "%") == "39.1 %"
     assert tile_value(None, "EUR/month", "c") == "suppressed"  # one word: the flag is in the caption

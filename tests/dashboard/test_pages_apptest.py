@@ -69,7 +69,7 @@ def shown(value: float | None, unit: str, flag: str | None) -> str:
         "%": f"{value:.1f} %",
         "pp": f"{value:+.1f} pp",
         "ratio": f"{value:.2f}",
-        "per 1,000": f"{value:.2f} per 1,000",
+        "per 1,000": f"{value:.2f}",  # the unit is written out under the tile
         "EUR/month": f"€{value:,.0f}",
         "months": f"{value:,.1f} mo",
         "ECTS": f"{value:,.1f} ECTS",
