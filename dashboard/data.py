@@ -25,6 +25,7 @@ from dashboard import connection
 from dashboard.filters import Options
 from pipelines.contracts import contracts
 from pipelines.indicators import annex_elements, engine, published_outcomes
+from pipelines.indicators import targets as targets_mod
 from pipelines.indicators.engine import Filters
 from pipelines.indicators.registry import INDICATORS
 from pipelines.settings import settings
@@ -456,6 +457,25 @@ def targets(wh: Warehouse) -> dict[str, dict]:
     """The configured policy targets by indicator id (value, year, source); empty in an older warehouse."""
     with _usable(wh):
         frame = _targets(wh)
+    return {row["indicator_id"]: row for row in frame.to_dicts()}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _trajectories(wh: Warehouse) -> pl.DataFrame:
+    cur = _cursor(wh)
+    try:
+        return targets_mod.stored_targets(cur)
+    except duckdb.CatalogException:
+        return targets_mod.trajectory_table(())
+    finally:
+        cur.close()
+
+
+def trajectories(wh: Warehouse) -> dict[str, dict]:
+    """The build's policy targets as trajectories (baseline, path, projection, verdict, gap; all
+    countries, as released and as `mco indicators --json` prints them), by indicator id."""
+    with _usable(wh):
+        frame = _trajectories(wh)
     return {row["indicator_id"]: row for row in frame.to_dicts()}
 
 

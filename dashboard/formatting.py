@@ -142,20 +142,88 @@ def format_value(value: float | None, unit: str, flag: str | None = None) -> str
     return f"{value:,.0f}"
 
 
+TILE_SUPPRESSED = "suppressed"  # the flag letter, linked to the Glossary, is in the caption below
+
+
 def tile_value(value: float | None, unit: str, flag: str | None = None) -> str:
-    """A value short enough for a tile: as `format_value`, with the long units abbreviated."""
-    if flag in ("c", "z") or value is None:
+    """A value short enough for a tile's large type (nothing cut off at 1440 or 390 px): as
+    `format_value`, with the long units abbreviated and a suppressed value in one word."""
+    if flag == "c":
+        return TILE_SUPPRESSED
+    if flag == "z" or value is None:
         return format_value(value, unit, flag)
     if unit == "EUR/month":
         return f"€{value:,.0f}"
     if unit == "per 1,000":
-        return f"{value:.2f} ‰"
+        return f"{value:.2f}"  # the unit is written out under the figure ("per 1,000 residents")
     if unit == "months":
         return f"{value:,.1f} mo"
     return format_value(value, unit, flag)
 
 
-TILE_UNITS = {"EUR/month": "€ per month", "per 1,000": "‰ = per 1,000 residents", "months": "mo = months"}
+TILE_UNITS = {"EUR/month": "€ per month", "per 1,000": "per 1,000 residents", "months": "mo = months"}
+PARITY = "1 = parity"  # how a participation ratio reads: 1 means the group takes part as often as its share
+
+
+def is_parity_ratio(indicator_id: str) -> bool:
+    """A ratio of a group's share to its share of the population (INC-2), where 1 means parity; other
+    ratios (awards per learner) are plain quotients."""
+    ind = BY_ID.get(indicator_id)
+    return ind is not None and ind.unit == "ratio" and "parity" in ind.definition
+
+
+def unit_note(indicator_id: str) -> str:
+    """The short reading aid under a tile: what its unit means."""
+    ind = BY_ID.get(indicator_id)
+    if ind is None:
+        return ""
+    if is_parity_ratio(indicator_id):
+        return PARITY
+    return TILE_UNITS.get(ind.unit, "")
+
+
+PP_FIRST = "Changes in shares are in percentage points (pp): 45 % to 47 % is +2 pp."
+VERDICT_BADGES = {"on_track": "blue", "met": "green", "off_track": "orange", "no_data": "gray"}
+VERDICT_WORDS = {"on_track": "on track", "off_track": "off track", "met": "met", "no_data": "no data"}
+NO_DATA_WHY = {
+    "no_complete_year": "no complete year with a published value yet",
+    "too_few_years": "fewer than two complete years for a trend",
+}
+
+
+def difference_unit(unit: str) -> str:
+    """The unit of a difference of two values: percentage points for percentages."""
+    return "pp" if unit in ("%", "pp") else unit
+
+
+def format_gap(gap: float | None, unit: str) -> str:
+    """How far a target is missed (positive) or passed (zero or negative), in the indicator's unit."""
+    if gap is None:
+        return ""
+    size = abs(gap)
+    if unit in ("%", "pp"):
+        amount = f"{size:.1f} pp"
+    elif unit in ("ratio", "per 1,000"):
+        amount = f"{size:.2f}" + (" per 1,000" if unit == "per 1,000" else "")
+    else:
+        amount = format_value(size, unit)
+    return f"{amount} short of it" if gap > 0 else f"{amount} beyond it" if gap < 0 else "exactly on it"
+
+
+def trajectory_text(t: dict, unit: str) -> str:
+    """A target read as a trajectory in one line: target, verdict, projection and gap, all countries."""
+    sign = "≤" if t["direction"] == "down" else "≥"
+    head = f"Target {sign} {format_value(t['target_value'], unit)} by {t['target_year']}"
+    verdict = t["verdict"]
+    if verdict == "no_data":
+        return f"{head}: no data ({NO_DATA_WHY.get(t['why'], t['why'] or 'no published value')})"
+    latest = f"{format_value(t['latest_value'], unit)} in {t['latest_year']}"
+    if verdict == "met":
+        return f"{head}: met ({latest})"
+    projected = (
+        f"projected {format_value(t['projected_value'], unit)} in {max(t['target_year'], t['latest_year'])}"
+    )
+    return f"{head}: {VERDICT_WORDS[verdict]} ({latest}; {projected}, {format_gap(t['gap'], unit)})"
 
 
 def format_growth(value: float | None, year: int | str) -> str | None:

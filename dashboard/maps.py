@@ -400,6 +400,22 @@ def csv_meta(title: str, ind: Indicator, view: View, notes: list[str]) -> dict[s
     return head | meta
 
 
+def map_summary(table: pl.DataFrame) -> str:
+    """One sentence for a screen reader: how many regions are coloured, the highest and lowest, how many
+    are hidden (from `map_rows`: the published cells only)."""
+    on_map = table.filter(pl.col("shown") == "map")
+    valued = on_map.filter(pl.col("value").is_not_null()).sort("value", descending=True)
+    hidden = on_map.height - valued.height
+    if valued.is_empty():
+        return f"No region has a published value ({hidden} regions without one)."
+    top, low = valued.row(0, named=True), valued.row(-1, named=True)
+    text = (
+        f"{valued.height} regions coloured; highest {top['region']} ({top['value_shown']}), "
+        f"lowest {low['region']} ({low['value_shown']})."
+    )
+    return text + (f" {hidden} regions have no published value." if hidden else "")
+
+
 def map_tab(view: View, ind: Indicator, rows: pl.DataFrame) -> None:
     """The whole Map tab for `ind`: a switch per 1,000 adults / count (counts), the map, the unknown
     region and the regions off the map in words, the attribution, and the downloads (CSV, PNG, SVG).
@@ -424,6 +440,10 @@ def map_tab(view: View, ind: Indicator, rows: pl.DataFrame) -> None:
     highlight = view.filters.regions[0] if len(view.filters.regions) == 1 else None
     names = tuple(sorted(view.region_names.items()))
     chart, spec = _drawn(tuple(cells.rows()), cells, shown_ind.id, names, highlight, unit)
+    title = f"{shown_ind.name} by region ({unit_title(unit)})"
+    table = map_rows(cells, shown_ind, view.region_names, unit)
+    # a copy: the cached spec is shared by sessions
+    spec = {**spec, "description": f"Map. {title}. {map_summary(table)}"}
     st.vega_lite_chart(spec, width="stretch", key=f"map_{view.page}_{ind.id}_{measure}")
     notes = [n for n in (unknown_note(rows), off_map_note(cells, shown_ind, view.region_names, unit)) if n]
     if shown_ind.id != ind.id:
@@ -441,8 +461,6 @@ def map_tab(view: View, ind: Indicator, rows: pl.DataFrame) -> None:
     for note in notes:
         st.caption(note)
     st.caption(f"Boundaries: {BOUNDARIES}. {ATTRIBUTION}.")
-    title = f"{shown_ind.name} by region ({unit_title(unit)})"
-    table = map_rows(cells, shown_ind, view.region_names, unit)
     widgets.chart_downloads(
         chart,
         table,

@@ -100,6 +100,7 @@ PAGES: tuple[Page, ...] = (
     Page("downloads", "Data downloads", "Data downloads", ":material/download:"),
     Page("data_quality", "Data quality", "Data quality", ":material/fact_check:"),
     Page("methodology", "Methodology", "Methodology", ":material/menu_book:"),
+    Page("glossary", "Glossary", "Glossary", ":material/dictionary:"),
 )
 BY_NAME = {p.name: p for p in PAGES}
 DIMENSION_PAGES = tuple(p for p in PAGES if p.spec is not None)

@@ -186,17 +186,29 @@ def _short_labels(spec: dict) -> dict:
     return spec
 
 
+def described(spec: dict, summary: str) -> dict:
+    """A spec a screen reader announces by its title and a one-sentence summary (Vega writes the
+    description as the chart's aria-label), never only as "Vega visualization"."""
+    title = spec.get("title", "")
+    text = title.get("text", "") if isinstance(title, dict) else title
+    text = " ".join(text) if isinstance(text, list) else str(text)
+    return {**spec, "description": f"{text}. {summary}" if text else summary}
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def peer_spec(wh: Warehouse, credential_id: str) -> dict:
     """The programme's rates (point, 95 % interval) beside the peers' median (tick) and interquartile
     range (grey band), as wide as its container."""
     spec = charts.peer_chart(published(wh), credential_id).to_dict()
-    return _narrow(
+    narrow = _narrow(
         spec,
         [
             "Point: the programme; blue bar: its 95 % interval;",
             "orange tick: peer median; grey band: peers' middle half (IQR)",
         ],
+    )
+    return described(
+        narrow, "The programme's figures beside the median and interquartile range of its peer group."
     )
 
 
@@ -204,12 +216,15 @@ def peer_spec(wh: Warehouse, credential_id: str) -> dict:
 def funnel_spec(wh: Warehouse, credential_ids: tuple[str, ...], title: str) -> dict:
     rows = programmes(wh).filter(pl.col("credential_id").is_in(list(credential_ids)))
     spec = _short_labels(charts.funnel_chart(funnel(rows, settings().disclosure), title).to_dict())
-    return _narrow(
+    narrow = _narrow(
         spec,
         [
             "Distinct learners; % of those enrolled (employment: of",
             "those observed at 12 months, as in the table)",
         ],
+    )
+    return described(
+        narrow, "Learners at each stage, from enrolment to employment 12 months after the award."
     )
 
 
@@ -221,11 +236,12 @@ def heatmap_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
         .filter(pl.col("credential_id").is_in(list(credential_ids)))
         .sort(pl.col("credential_id").replace_strict(order, return_dtype=pl.Int64))
     )
-    return _narrow(
+    narrow = _narrow(
         charts.percentile_heatmap(published(wh), rows).to_dict(),
         ["P50 = the peer median; blank: suppressed (c) or no peer", "group; peers: same field and EQF level"],
         label_limit=260,
     )
+    return described(narrow, "Each programme's percentile among its peers, one cell per metric.")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -244,4 +260,4 @@ def comparison_spec(wh: Warehouse, credential_ids: tuple[str, ...]) -> dict:
             legend.update(
                 orient="none", legendX=-COMPARE_LABELS, legendY=-18 * len(credential_ids) - 12, labelLimit=300
             )
-    return spec
+    return described(spec, "The chosen programmes' figures side by side.")

@@ -269,7 +269,12 @@ def _reasons(wh: data.Warehouse, tables: frozenset[str], summary: pl.DataFrame |
         elif summary.is_empty():
             st.success("No rows were quarantined in this build.", icon=":material/check_circle:")
         else:
-            st.altair_chart(charts.quarantine_reasons(summary), width="stretch")
+            reasons = charts.quarantine_reasons(summary)
+            top = summary.group_by("reason_code").agg(pl.col("rows").sum()).sort("rows", descending=True)
+            said = f"{summary['rows'].sum():,} rows quarantined; most often {top['reason_code'][0]}."
+            st.altair_chart(
+                charts.accessible(reasons, "Top quarantine reasons (rows)", said), width="stretch"
+            )
     with right:
         if missing:
             st.info(
@@ -281,7 +286,12 @@ def _reasons(wh: data.Warehouse, tables: frozenset[str], summary: pl.DataFrame |
         builds = _as_utc(data.build_history(wh), "built_at").with_columns(_utc("built_at").alias("built"))
         history = _as_utc(data.quality_history(wh), "built_at").with_columns(_utc("built_at").alias("built"))
         trend = history.select("built", "build_id", "reason_code", "rows")
-        st.altair_chart(charts.quarantine_trend(trend, builds["built"].to_list()), width="stretch")
+        per_build = charts.quarantine_trend(trend, builds["built"].to_list())
+        said = f"{builds.height} builds, {trend['rows'].sum():,} rows quarantined in all."
+        st.altair_chart(
+            charts.accessible(per_build, "Rows quarantined per build, by reason (count)", said),
+            width="stretch",
+        )
         if builds.height < 2:
             st.caption("Only one build is recorded so far; each new build adds a bar.")
     _build_table(builds, current=data.build_info(wh).get("build_id", ""))

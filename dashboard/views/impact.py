@@ -10,7 +10,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import data, exports, widgets
+from dashboard import charts, data, exports, widgets
 from pipelines.impact.read import ASSUMPTIONS, BREAKDOWNS
 
 OUTCOMES = {"employment": "Employment (percentage points)", "earnings": "Monthly earnings (euro)"}
@@ -162,7 +162,14 @@ def main() -> None:
     st.subheader(f"Naive gain vs estimated effect: {BY_LABELS[by].lower()}")
     if published.height:
         chart = _naive_vs_estimate(published, unit)
-        st.altair_chart(chart, width="stretch")
+        said = (
+            f"{published.height} groups by {BY_LABELS[by].lower()}: the naive gain beside the estimated "
+            f"effect ({unit})."
+        )
+        st.altair_chart(
+            charts.accessible(chart, f"Naive gain vs estimated effect: {BY_LABELS[by].lower()}", said),
+            width="stretch",
+        )
         cols = [
             "outcome",
             "horizon_months",
@@ -203,7 +210,8 @@ def main() -> None:
     ev = _scaled(events.filter(pl.col("outcome") == outcome), outcome)
     if ev.height and ev["estimate"].is_not_null().any():
         chart = _event_chart(ev.filter(pl.col("estimate").is_not_null()), unit)
-        st.altair_chart(chart, width="stretch")
+        said = f"Estimated effect by months from the award ({unit}), with 95 % intervals."
+        st.altair_chart(charts.accessible(chart, "Event study", said), width="stretch")
         p = ev["pretrend_p"][0]
         if p is not None:
             verdict = (

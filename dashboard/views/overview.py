@@ -1,7 +1,8 @@
 """Overview: a scorecard per success dimension and adoption, the trends, and every indicator for the view.
 
-Each scorecard shows the dimension's headline indicators for the filtered period, their change on the
-last year and their progress to a policy target, and links to the dimension's page.
+Each scorecard shows the dimension's headline indicators in their latest complete year, with their
+trend, the change on the complete year before, the all-countries value under a filter and the verdict of
+a policy target, and links to the dimension's page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dashboard.dimension_page import (
     chart_with_downloads,
     figures,
     footer,
+    key_figures_caption,
     row_of,
     series_trend,
     shown_rows,
@@ -123,9 +125,9 @@ def main() -> None:
 
     st.subheader("Scorecards")
     st.caption(
-        "Value for the whole period under the filters; the change compares the latest year with data with "
-        "the year before (counts in %, shares in percentage points); the bar shows progress to the policy "
-        "target where one is set."
+        key_figures_caption(view)
+        + " Counts change in percent; a policy target shows its trajectory and verdict (on track, off "
+        "track, met or no data) with the gap in the indicator's unit."
     )
     for dimension in DIMENSIONS:
         if dimension in SCORECARD:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from pipelines.disclosure import Disclosure
-from pipelines.indicators.registry import BASES, Indicator, growth_for
+from pipelines.indicators import targets
+from pipelines.indicators.registry import BASES, BY_ID, Indicator, growth_for
 from pipelines.settings import settings
 
 # The share of learners awarded with an employment observation: read beside every outcome figure.
@@ -165,3 +167,102 @@ def coverage(
 def base_noun(ind: Indicator) -> str:
     """The records of `ind`'s base, in the plural ("specifications on offer")."""
     return BASES[ind.base].noun
+
+
+# --- The headline: the latest complete year -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What a headline tile shows for one indicator: its latest complete year (the window of every
+    record dated in it has closed by the data cut-off, `targets.last_complete_year`) with a cell in the
+    view, that cell, the change on the complete year before, and the complete years' series for a
+    sparkline.
+
+    `row`: the published cell of `year` (None: no complete year with a cell). `change`: a `Change` from
+    `year - 1` to `year` (counts in percent, shares in percentage points). `series`: (year, value or
+    None when suppressed) of the complete years with a cell, oldest first. `recent`: the view's years
+    after `year` that are too recent, each with the day its window closes (the reason a newer year is
+    not the headline, said in words, never read as a decline).
+    """
+
+    year: int | None
+    row: Mapping | None
+    change: Change
+    series: tuple[tuple[int, float | None], ...]
+    recent: tuple[tuple[int, date], ...]
+    window_months: int
+
+
+def _year_rows(ind: Indicator, years: pl.DataFrame) -> list[dict]:
+    rows = years.filter(pl.col("indicator_id") == ind.id)
+    if "breakdown" in rows.columns:
+        rows = rows.filter(pl.col("breakdown") == "year")
+    return sorted(rows.to_dicts(), key=lambda r: int(r["breakdown_value"]))
+
+
+def change_in(ind: Indicator, years: pl.DataFrame, year: int, growth: pl.DataFrame | None = None) -> Change:
+    """The change of `ind` from `year - 1` to `year`, from its published cells by year; for a count with
+    a growth indicator (ADO-2 for ADO-1), that indicator's published cell of `year` (`growth`)."""
+    rate = growth_for(ind.id)
+    if rate is not None and growth is not None:
+        found = [r for r in _year_rows(rate, growth) if int(r["breakdown_value"]) == year]
+        if not found:
+            return Change(year, why="not_available", growth=rate.id)
+        if found[0]["value"] is None:
+            why = "suppressed" if found[0]["flag"] == "c" else "not_available"
+            return Change(year, why=why, growth=rate.id)
+        return Change(year, found[0]["value"], growth=rate.id)
+    by_year = {int(r["breakdown_value"]): r for r in _year_rows(ind, years) if r["flag"] != "z"}
+    last, before = by_year.get(year), by_year.get(year - 1)
+    if last is None:
+        return Change(year, why="no_data")
+    if last["flag"] == "c":
+        return Change(year, why="suppressed")
+    if before is None:
+        return Change(year, why="no_previous")
+    if before["flag"] == "c":
+        return Change(year, why="previous_suppressed")
+    if before["value"] is None or last["value"] is None:
+        return Change(year, why="not_available")
+    if ind.unit == "count":
+        value = (last["value"] - before["value"]) / before["value"] * 100 if before["value"] else None
+        return Change(year, value, why="" if value is not None else "not_available")
+    return Change(year, last["value"] - before["value"])
+
+
+def windowed(ind: Indicator) -> Indicator:
+    """The indicator whose outcome window `ind` waits for: itself, or for a gap between two groups the
+    indicator it is the gap of (INC-3s, women minus men in FLX-1, waits 36 months as FLX-1 does)."""
+    return BY_ID.get(ind.gap.of, ind) if ind.gap else ind
+
+
+def headline(
+    ind: Indicator, years: pl.DataFrame, cutoff: date, growth: pl.DataFrame | None = None
+) -> Headline:
+    """The headline of `ind` from its published cells by year in the view (`years`, any indicators) on
+    the data cut-off `cutoff`: the latest complete year with a cell (suppressed or not; not-applicable
+    cells are no figure), never an incomplete one."""
+    timed = windowed(ind)
+    last = targets.last_complete_year(timed, cutoff)
+    rows = _year_rows(ind, years)
+    complete = [r for r in rows if int(r["breakdown_value"]) <= last and r["flag"] != "z"]
+    recent = tuple(
+        (y, targets.window_closes(timed, y))
+        for y in sorted({int(r["breakdown_value"]) for r in rows})
+        if y > last
+    )
+    series = tuple((int(r["breakdown_value"]), r["value"]) for r in complete)
+    months = targets.window_months(timed)
+    if not complete:
+        return Headline(None, None, Change(why="no_data"), series, recent, months)
+    row = complete[-1]
+    year = int(row["breakdown_value"])
+    return Headline(year, row, change_in(ind, years, year, growth), series, recent, months)
+
+
+def window_text(months: int, closes: date) -> str:
+    """Why a year is not shown yet, in words: "too recent: the 36-month window closes in 2027"."""
+    if months <= 0:
+        return f"too recent: the year is complete on {closes:%d %B %Y}"
+    return f"too recent: the {months}-month window closes in {closes.year}"

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # A tile shows a number with its unit, or says why there is none.
 TILE_VALUE = re.compile(
-    r"^(\d{1,3}(,\d{3})*|\d+\.\d{2}( ‰)?|\d{1,3}(,\d{3})*\.\d (%|ECTS|mo)|[+-]\d+\.\d pp|€\d{1,3}(,\d{3})*"
-    r"|suppressed \(c\)|n/a)$"
+    r"^(\d{1,3}(,\d{3})*|\d+\.\d{2}( per 1,000)?|\d{1,3}(,\d{3})*\.\d (%|ECTS|mo)|[+-]\d+\.\d pp"
+    r"|€\d{1,3}(,\d{3})*|suppressed|too recent|n/a)$"
 )
 SCORECARD_TILES = 21  # seven scorecards of three headline indicators
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-TIMEOUT = 30
+TIMEOUT = 60  # a page draws more figures now (benchmarks, trajectories); a busy machine needs the time
 
 
 def open_page(

@@ -6,10 +6,12 @@ must reach the chart as a flag mark with its reason, never as a bar, dot or line
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
-from dashboard.charts import awards_trend, comparison, small_multiples, trend
+from dashboard.charts import accessible, awards_trend, comparison, small_multiples, trajectory, trend
 
 pytestmark = pytest.mark.unit
 
@@ -70,12 +72,18 @@ def layers_with_data(spec: dict) -> list[tuple[dict, list[dict]]]:
     for layer in spec["layer"]:
         rows = datasets[layer["data"]["name"]] if "data" in layer else top
         for step in layer.get("transform", []):
-            if step.get("filter") == "datum.flag == ''":
-                rows = [r for r in rows if r["flag"] == ""]
-            elif step.get("filter") == "datum.flag != ''":
-                rows = [r for r in rows if r["flag"] != ""]
+            if isinstance(step.get("filter"), str):
+                rows = [r for r in rows if passes(step["filter"], r)]
         out.append((layer, rows))
     return out
+
+
+def passes(expression: str, row: dict) -> bool:
+    """A Vega filter of the charts' simple form (`datum.a == ''`, `!datum.b`, joined by `&&`) on a row."""
+    python = re.sub(r"datum\.(\w+)", r"row.get('\1')", expression)
+    python = python.replace("&&", " and ").replace("||", " or ")
+    python = re.sub(r"!(?!=)", " not ", python)
+    return bool(eval(python, {}, {"row": row}))  # noqa: S307 (the test's own chart filters)
 
 
 def test_trend_draws_flagged_years_as_their_flag_not_as_values():
@@ -126,3 +134,62 @@ def test_small_multiples_facet_by_country_without_repeating_the_data():
     spec = small_multiples(frame, "Per country (%)", "all", "%").to_dict()
     assert spec["facet"]["field"] == "country_label"
     assert "data" not in spec["spec"]  # the facet splits one dataset; a layer with its own would repeat
+
+
+def test_a_too_recent_year_is_a_grey_band_not_a_point_on_the_line():
+    frame = shown({"2022": (40.0, None), "2023": (38.0, None), "2024": (None, "z")}).with_columns(
+        pl.Series("complete", [True, False, False]),
+        pl.Series("note", ["", "too recent: w", "too recent: w"]),
+    )
+    spec = trend(frame, "FLX-1 per year (%)", "all", "%").to_dict()
+    drawn = layers_with_data(spec)
+    line = next(rows for layer, rows in drawn if layer["mark"]["type"] == "line")
+    assert [r["year"] for r in line] == ["2022"]  # 2023's lower value is no decline on the line
+    hollow = [rows for layer, rows in drawn if layer["mark"].get("filled") is False]
+    assert [r["year"] for r in hollow[0]] == ["2023"]
+    band = next(rows for layer, rows in drawn if layer["mark"]["type"] == "rect")
+    assert [(r["year"], r["window"]) for r in band] == [("2023", "too recent: w"), ("2024", "too recent: w")]
+    flags = [r for layer, rows in drawn if layer["mark"]["type"] == "text" for r in rows if "flag" in r]
+    assert not [r for r in flags if r["flag"] == "z"]  # no z letter where the window is open
+
+
+def test_the_benchmark_is_a_dashed_line_named_at_its_end():
+    own = shown({"2023": (40.0, None), "2024": (42.0, None)}, "Country")
+    bench = shown({"2023": (35.0, None), "2024": (36.0, None)}, "All countries")
+    frame = pl.concat(
+        [
+            own.with_columns(pl.lit(False).alias("benchmark")),
+            bench.with_columns(pl.lit(True).alias("benchmark")),
+        ]
+    )
+    spec = trend(frame, "TRU-1 per year (%)", "DE", "%").to_dict()
+    drawn = layers_with_data(spec)
+    dashed = [
+        rows for layer, rows in drawn if layer["mark"]["type"] == "line" and layer["mark"].get("strokeDash")
+    ]
+    assert [r["value"] for r in dashed[0]] == [35.0, 36.0]
+    labels = [
+        r for layer, rows in drawn if layer["mark"]["type"] == "text" for r in rows if "line_label" in r
+    ]
+    assert {(r["line_label"], r["value"]) for r in labels} == {("All countries", 36.0)}
+
+
+def test_an_accessible_chart_carries_its_description_and_dark_axis_text():
+    spec = accessible(
+        trend(shown({"2024": (1.0, None)}), "T (%)", "all", "%"), "T (%)", "One year."
+    ).to_dict()
+    assert spec["description"] == "T (%). One year."
+    assert spec["config"]["axis"]["labelColor"] == "#404040"
+
+
+def test_a_trajectory_draws_path_projection_and_target():
+    frame = pl.DataFrame(
+        {
+            "year": [2021, 2022, 2021, 2030, 2021, 2030, 2030],
+            "value": [40.0, 42.0, 40.0, 90.0, 40.0, 58.0, 90.0],
+            "kind": ["published", "published", "path", "path", "projection", "projection", "target"],
+        }
+    )
+    spec = trajectory(frame, "TRU-1 target (%)", "x", "%").to_dict()
+    kinds = {f["filter"] for layer in spec["layer"] for f in layer.get("transform", []) if "filter" in f}
+    assert {f"datum.kind == '{k}'" for k in ("published", "path", "projection", "target")} <= kinds

@@ -57,10 +57,10 @@ def test_tile_values_abbreviate_long_units_but_never_hide_a_flag():
     from dashboard.formatting import tile_value
 
     assert tile_value(2906.4, "EUR/month") == "€2,906"
-    assert tile_value(0.5912, "per 1,000") == "0.59 ‰"
+    assert tile_value(0.5912, "per 1,000") == "0.59"  # "per 1,000 residents" under it; no ‰
     assert tile_value(7.25, "months") == "7.2 mo"
     assert tile_value(39.14, "%") == "39.1 %"
-    assert tile_value(None, "EUR/month", "c") == "suppressed (c)"
+    assert tile_value(None, "EUR/month", "c") == "suppressed"  # one word: the flag is in the caption
     assert tile_value(0.0, "months", "z") == "n/a"
 
 
@@ -85,3 +85,37 @@ def test_breakdown_values_are_named():
     assert breakdown_value_label("sex", "F") == "Women"
     assert breakdown_value_label("format", "digital_badge") == "Digital badge"
     assert breakdown_value_label("age_band", "unknown") == "Unknown / not stated"
+
+
+def test_a_target_reads_as_its_verdict_projection_and_gap_in_points():
+    from dashboard.formatting import trajectory_text
+
+    t = {
+        "direction": "up",
+        "target_value": 90.0,
+        "target_year": 2030,
+        "verdict": "off_track",
+        "why": "",
+        "latest_value": 31.7,
+        "latest_year": 2025,
+        "projected_value": 16.7,
+        "gap": 73.3,
+    }
+    assert trajectory_text(t, "%") == (
+        "Target ≥ 90.0 % by 2030: off track (31.7 % in 2025; projected 16.7 % in 2030, 73.3 pp short of it)"
+    )
+    assert (
+        trajectory_text(t | {"verdict": "met", "gap": -2.0}, "%")
+        == "Target ≥ 90.0 % by 2030: met (31.7 % in 2025)"
+    )
+    assert trajectory_text(t | {"verdict": "no_data", "why": "too_few_years"}, "%").endswith(
+        "no data (fewer than two complete years for a trend)"
+    )
+
+
+def test_only_a_participation_ratio_reads_one_as_parity():
+    from dashboard.formatting import unit_note
+
+    assert unit_note("INC-2") == "1 = parity"
+    assert unit_note("ADO-3b") == ""  # awards per learner is a plain quotient
+    assert unit_note("ADO-4") == "per 1,000 residents"

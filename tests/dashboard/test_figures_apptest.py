@@ -27,7 +27,14 @@ from dashboard.pages import BY_NAME, DIMENSION_PAGES, SCORECARD
 from pipelines.indicators.engine import Filters
 from pipelines.indicators.registry import BASES, INDICATORS, get, growth_for
 from tests.dashboard.apptest import open_page
-from tests.dashboard.test_pages_apptest import busiest_slice, cli, in_table, shown
+from tests.dashboard.test_pages_apptest import (
+    busiest_slice,
+    cli,
+    headline_rows,
+    headline_shown,
+    in_table,
+    shown,
+)
 
 pytestmark = pytest.mark.build
 
@@ -74,6 +81,23 @@ class Oracle:
     def base_total(self, base: str) -> int | None:
         return _base_totals(self.warehouse, base, self.filters)
 
+    def headline(self, indicator_id: str) -> tuple[dict | None, bool]:
+        """The CLI's cell of the latest complete year (issue 13) and whether newer years are too recent."""
+        return _headlines(self.warehouse, self.args).get(indicator_id, (None, False))
+
+    def all_countries(self, indicator_id: str, year: int) -> dict | None:
+        """The benchmark: the CLI's cell without filters for `year`."""
+        return _cli(self.warehouse, "year", ()).get((indicator_id, str(year)))
+
+    def target(self, indicator_id: str) -> dict | None:
+        row = self.overall(indicator_id)
+        return row.get("target") if row else None
+
+
+@cache
+def _headlines(warehouse: Path, args: tuple[str, ...]) -> dict[str, tuple[dict | None, bool]]:
+    return headline_rows(warehouse, args)
+
 
 @cache
 def _base_totals(warehouse: Path, base: str, filters: Filters) -> int | None:
@@ -106,38 +130,38 @@ def delta_text(change: float, unit: str, year: int) -> str:
 
 
 def expected_change(oracle: Oracle, indicator_id: str, with_growth: bool) -> tuple[str | None, str]:
-    """(delta, note) of the change on the last year, from the CLI's figures by year."""
+    """(delta, note) of the change of the latest complete year on the year before, from the CLI's
+    figures by year; a count with a growth indicator reads that indicator's cell of the same year."""
     ind = get(indicator_id)
+    head, _ = oracle.headline(indicator_id)
+    if head is None:
+        return None, "change n/a: no complete year with data"
+    year = int(head["breakdown_value"])
     rate = growth_for(indicator_id)
     if rate is not None and with_growth:
-        rows = oracle.years(rate.id)
-        if not rows:
-            return None, "change n/a"
-        last = rows[-1]
-        year = int(last["breakdown_value"])
-        if last["value"] is None:
-            return None, f"change in {year}: {'suppressed (c)' if last['flag'] == 'c' else 'n/a'}"
-        return f"{last['value']:+.1f} % in {year}", f"change vs {year - 1}"
-    rows = [r for r in oracle.years(indicator_id) if r["flag"] != "z"]
-    if not rows:
-        return None, "change n/a: no year with data"
-    last = rows[-1]
-    year = int(last["breakdown_value"])
-    if last["flag"] == "c":
+        found = [r for r in oracle.years(rate.id) if int(r["breakdown_value"]) == year]
+        if not found or found[0]["value"] is None:
+            flag = found[0]["flag"] if found else None
+            return None, f"change in {year}: {'suppressed (c)' if flag == 'c' else 'n/a'}"
+        return f"{found[0]['value']:+.1f} % in {year}", f"change vs {year - 1}"
+    if head["flag"] == "c":
         return None, f"change n/a: {year} suppressed (c)"
-    before = next((r for r in rows if int(r["breakdown_value"]) == year - 1), None)
+    before = next(
+        (r for r in oracle.years(indicator_id) if int(r["breakdown_value"]) == year - 1 and r["flag"] != "z"),
+        None,
+    )
     if before is None:
         return None, f"change n/a: no {year - 1} in the view"
     if before["flag"] == "c":
         return None, f"change n/a: {year - 1} suppressed (c)"
-    if before["value"] is None or last["value"] is None:
+    if before["value"] is None or head["value"] is None:
         return None, "change n/a"
     if ind.unit == "count":
         if not before["value"]:
-            return None, f"change vs {year - 1}"
-        change = (last["value"] - before["value"]) / before["value"] * 100
+            return None, "change n/a"
+        change = (head["value"] - before["value"]) / before["value"] * 100
     else:
-        change = last["value"] - before["value"]
+        change = head["value"] - before["value"]
     return delta_text(change, ind.unit, year), f"change vs {year - 1}"
 
 
@@ -168,27 +192,15 @@ def expected_coverage(oracle: Oracle, indicator_id: str) -> str:
     return f"{counted / total * 100:.1f} % of the {noun} in view ({counted:,.0f} of {total:,})"
 
 
-def expected_target(oracle: Oracle, indicator_id: str, target: dict) -> str:
+VERDICTS = {"on_track": "on track", "off_track": "off track", "met": "met", "no_data": "no data"}
+
+
+def expected_target(indicator_id: str, target: dict) -> tuple[str, str]:
+    """The verdict badge and the start of the target line, from the CLI's target (all countries)."""
     ind = get(indicator_id)
-    down = ind.direction == "down"
-    head = (
-        f"Target {'≤' if down else '≥'} {in_table(target['target_value'], ind.unit, None)} "
-        f"by {target['target_year']}"
-    )
-    rows = [r for r in oracle.years(indicator_id) if r["value"] is not None]
-    if not rows:
-        return f"{head} · no published value in this view"
-    value, year, goal = rows[-1]["value"], int(rows[-1]["breakdown_value"]), target["target_value"]
-    met = value <= goal if down else value >= goal
-    progress = (goal / value * 100 if value else None) if down else value / goal * 100
-    state = "met" if met else f"{progress:.0f} % of the way"
-    return f"{head} · {state} ({in_table(value, ind.unit, None)} in {year})"
-
-
-def targets(warehouse: Path) -> dict[str, dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql("select indicator_id, target_value, target_year from indicator_targets").pl()
-    return {r["indicator_id"]: r for r in rows.to_dicts()}
+    sign = "≤" if ind.direction == "down" else "≥"
+    head = f"Target {sign} {in_table(target['target_value'], ind.unit, None)} by {target['target_year']}"
+    return f"-badge[{VERDICTS[target['verdict']]}]", head
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -217,6 +229,7 @@ def tile_blocks(at: AppTest) -> dict[str, dict]:
                 "delta": m.delta,
                 "captions": [k.value for k in kids if getattr(k, "type", "") == "caption"],
                 "progress": [k.proto.text for k in kids if getattr(k, "type", "") == "progress"],
+                "markdown": [k.value for k in kids if getattr(k, "type", "") == "markdown"],
             }
             return
         for k in kids:
@@ -237,21 +250,40 @@ def chart_frames(at: AppTest) -> list[pl.DataFrame]:
 # --- The checks ------------------------------------------------------------------------------------------
 
 
-def check_tiles(at: AppTest, oracle: Oracle, ids: tuple[str, ...], goals: dict[str, dict]) -> None:
+def check_tiles(at: AppTest, oracle: Oracle, ids: tuple[str, ...]) -> None:
+    """Each tile: the latest complete year's value and period, the change on the year before, the
+    all-countries value of that year under a filter, the target's verdict (as the CLI's)."""
     blocks = tile_blocks(at)
     assert list(blocks) == list(ids)
+    filtered = bool(set(oracle.query) - {"from", "to"})
     for indicator_id, tile in blocks.items():
         ind = get(indicator_id)
-        row = oracle.overall(indicator_id)
-        assert tile["value"] == shown(row["value"] if row else None, ind.unit, row["flag"] if row else "z")
+        head, recent = oracle.headline(indicator_id)
+        assert tile["value"] == headline_shown((head, recent), ind.unit), indicator_id
         delta, note = expected_change(oracle, indicator_id, with_growth=True)
         flat = delta is not None and delta.lstrip("+-").startswith(("0.0 ", "0.00 ", "0 "))
         assert tile["delta"] == ((delta.lstrip("+-") if flat else delta) or ""), indicator_id
-        assert f" · {note}" in tile["captions"][0].split("  \n")[0], (indicator_id, tile["captions"])
-        if indicator_id in goals:
-            assert tile["progress"] == [expected_target(oracle, indicator_id, goals[indicator_id])]
+        first = tile["captions"][0].split("  \n")[0]
+        if head is not None:
+            year = int(head["breakdown_value"])
+            assert first.startswith(f"{indicator_id} · {year} · "), (indicator_id, first)
+            bench = [c for c in tile["captions"] if c.startswith("All countries, ")]
+            if filtered:
+                cell = oracle.all_countries(indicator_id, year)
+                value = in_table(cell["value"], ind.unit, cell["flag"]) if cell else "n/a"
+                assert bench == [f"All countries, {year}: {value}"], indicator_id
+            else:
+                assert bench == [], indicator_id
+        assert f" · {note}" in first, (indicator_id, tile["captions"])
+        lines = [m for m in tile["markdown"] if "-badge[" in m]
+        target = oracle.target(indicator_id)
+        if target is not None:
+            badge, start = expected_target(indicator_id, target)
+            assert len(lines) == 1 and badge in lines[0] and start in lines[0], (indicator_id, lines)
+            assert lines[0].endswith(" · all countries")
         else:
-            assert tile["progress"] == []
+            assert lines == [], indicator_id
+        assert tile["progress"] == []
         if ind.dimension == "outcomes" and indicator_id != OUTCOME_COVERAGE:
             out5 = oracle.overall(OUTCOME_COVERAGE)
             assert f"Coverage (OUT-5): {shown(out5['value'], '%', out5['flag'])}" in tile["captions"]
@@ -276,6 +308,10 @@ def check_indicator_table(at: AppTest, oracle: Oracle, ids: tuple[str, ...]) -> 
         assert same(cell["Denominator"], row["denominator"]), indicator_id
         delta, note = expected_change(oracle, indicator_id, with_growth=True)
         assert cell["Change on last year"] == (delta or note), indicator_id
+        head, recent = oracle.headline(indicator_id)
+        if head is not None:
+            latest = f"{head['breakdown_value']}: {in_table(head['value'], ind.unit, head['flag'])}"
+            assert cell["Latest complete year"] == latest, indicator_id
         assert (cell["Note"] == "") == (row["flag"] is None), indicator_id
         assert cell["Coverage"] == expected_coverage(oracle, indicator_id).split(" (")[0], indicator_id
 
@@ -292,7 +328,16 @@ def check_about_texts(at: AppTest, oracle: Oracle, ids: tuple[str, ...]) -> None
 
 
 def check_cell_rows(frame: pl.DataFrame, oracle: Oracle) -> None:
-    """Rows of a chart of indicator cells: each one as the CLI publishes it."""
+    """Rows of a chart of indicator cells: each one as the CLI publishes it; the all-countries rows
+    beside a filtered view (`benchmark`) as the CLI publishes them without filters, for the view's
+    years."""
+    assert "peers" not in frame.columns  # no view of this test chooses a region
+    if "benchmark" in frame.columns:
+        bench = frame.filter(pl.col("benchmark"))
+        if bench.height:
+            assert set(oracle.query) - {"from", "to"}, "a benchmark only beside a filter"
+            check_cell_rows(bench.drop("benchmark"), Oracle(oracle.warehouse, "all"))
+        frame = frame.filter(~pl.col("benchmark")).drop("benchmark")
     for r in frame.iter_rows(named=True):
         ind = get(r["indicator_id"])
         cli_row = oracle.cells(r["breakdown"]).get((r["indicator_id"], r["breakdown_value"]))
@@ -366,6 +411,34 @@ def check_annex(frame: pl.DataFrame, oracle: Oracle) -> None:
         assert r["value_text"] == in_table(t["value"], "%", t["flag"]), r
 
 
+def check_trajectory(frame: pl.DataFrame, oracle: Oracle) -> None:
+    """A target's chart: published points are the CLI's complete years without filters, the target
+    point is the CLI's target, and the projection ends on its projected value."""
+    everyone = Oracle(oracle.warehouse, "all")
+    targets_seen = frame.filter(pl.col("kind") == "target").rows(named=True)
+    assert len(targets_seen) == 1
+    found = [
+        (i, r["target"])
+        for (i, v), r in everyone.cells("overall").items()
+        if r.get("target")
+        and r["target"]["target_year"] == targets_seen[0]["year"]
+        and same(r["target"]["target_value"], targets_seen[0]["value"])
+    ]
+    assert found, targets_seen
+    indicator_id, target = found[0]
+    published = {
+        int(r["breakdown_value"]): r["value"] for r in everyone.years(indicator_id) if r["value"] is not None
+    }
+    for r in frame.filter(pl.col("kind") == "published").iter_rows(named=True):
+        assert same(r["value"], published[r["year"]]), r
+    latest = frame.filter(pl.col("kind") == "published")["year"].max()
+    if latest is not None:
+        assert latest == target["latest_year"]
+    ends = frame.filter(pl.col("kind") == "projection").sort("year")
+    if target["projected_value"] is not None:
+        assert same(ends["value"][-1], target["projected_value"])
+
+
 def check_charts(at: AppTest, oracle: Oracle) -> int:
     """Every chart's rows against the oracle; the number of chart rows checked."""
     frames = chart_frames(at)
@@ -378,6 +451,12 @@ def check_charts(at: AppTest, oracle: Oracle) -> int:
             check_cell_rows(frame, oracle)
         elif columns == {"year", "flag", "note"}:
             check_markers(frame, cells)
+        elif columns == {"year", "window", "label"}:
+            check_window(frame, cells)
+        elif columns == {"year", "value", "line_label"}:
+            check_labels(frame, cells)
+        elif columns == {"year", "value", "kind"}:
+            check_trajectory(frame, oracle)
         elif columns == {"year", "awards", "note", "growth"}:
             check_awards_trend(frame, oracle)
         elif {"low", "mid", "high"} <= columns:
@@ -390,6 +469,32 @@ def check_charts(at: AppTest, oracle: Oracle) -> int:
     return checked
 
 
+def check_window(frame: pl.DataFrame, cells: list[pl.DataFrame]) -> None:
+    """The grey band: only years a drawn cell says are not complete, named "too recent", never a flag."""
+    open_years = {
+        str(r["year"])
+        for c in cells
+        if "complete" in c.columns
+        for r in c.filter(~pl.col("complete")).iter_rows(named=True)
+    }
+    for r in frame.iter_rows(named=True):
+        assert str(r["year"]) in open_years and r["label"] == "too recent", r
+        assert r["window"].startswith("too recent: "), r
+
+
+def check_labels(frame: pl.DataFrame, cells: list[pl.DataFrame]) -> None:
+    """A line's label sits on a drawn value of that line's last complete year."""
+    drawn = {
+        (str(r["year"]), r["value"])
+        for c in cells
+        if "year" in c.columns
+        for r in c.iter_rows(named=True)
+        if r["value"] is not None
+    }
+    for r in frame.iter_rows(named=True):
+        assert any(y == str(r["year"]) and same(v, r["value"]) for y, v in drawn), r
+
+
 # --- The tests -------------------------------------------------------------------------------------------
 
 
@@ -399,7 +504,7 @@ def test_every_figure_of_a_dimension_page_is_the_clis(warehouse: Path, page: str
     oracle = Oracle(warehouse, view)
     spec = BY_NAME[page].spec
     at = open_page(BY_NAME[page].file, oracle.query)
-    check_tiles(at, oracle, spec.tiles, targets(warehouse))
+    check_tiles(at, oracle, spec.tiles)
     check_indicator_table(at, oracle, spec.indicators)
     check_about_texts(at, oracle, spec.indicators)
     assert check_charts(at, oracle) > 0
@@ -413,7 +518,7 @@ def test_every_figure_of_a_dimension_page_is_the_clis(warehouse: Path, page: str
 def test_every_figure_of_the_overview_is_the_clis(warehouse: Path, view: str):
     oracle = Oracle(warehouse, view)
     at = open_page(BY_NAME["overview"].file, {**oracle.query, "all": "1"})
-    check_tiles(at, oracle, tuple(i for ids in SCORECARD.values() for i in ids), targets(warehouse))
+    check_tiles(at, oracle, tuple(i for ids in SCORECARD.values() for i in ids))
     assert check_charts(at, oracle) > 0
     table = pl.from_pandas(at.dataframe[-1].value)
     assert table["ID"].to_list() == [i.id for i in INDICATORS]

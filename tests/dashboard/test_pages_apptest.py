@@ -8,6 +8,8 @@ The dimension pages are tested in test_policy_pages_apptest.py.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.pages import SCORECARD as PAGE_SCORECARD
 from pipelines.indicators.registry import DIMENSIONS, INDICATORS, get
+from pipelines.indicators.targets import window_months
 from tests.dashboard.apptest import APP, TIMEOUT, open_page, tiles
 
 pytestmark = pytest.mark.build
@@ -66,16 +69,65 @@ def shown(value: float | None, unit: str, flag: str | None) -> str:
         "%": f"{value:.1f} %",
         "pp": f"{value:+.1f} pp",
         "ratio": f"{value:.2f}",
-        "per 1,000": f"{value:.2f} ‰",
+        "per 1,000": f"{value:.2f}",  # the unit is written out under the tile
         "EUR/month": f"€{value:,.0f}",
         "months": f"{value:,.1f} mo",
         "ECTS": f"{value:,.1f} ECTS",
     }.get(unit, f"{value:,.0f}")
 
 
+def cutoff(warehouse: Path) -> dt.date:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select data_cutoff from build_info").fetchone()[0]
+
+
+def last_complete(indicator_id: str, day: dt.date) -> int:
+    """The latest year whose outcome window has closed on `day` (a gap waits as long as what it is the
+    gap of), from the registry's window and the calendar, written apart from the dashboard."""
+    ind = get(indicator_id)
+    timed = get(ind.gap.of) if ind.gap else ind
+    months = window_months(timed)
+    year = day.year
+    while True:
+        end_month = 12 + months
+        closes = dt.date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 28)
+        if closes.replace(day=calendar.monthrange(closes.year, closes.month)[1]) <= day:
+            return year
+        year -= 1
+
+
+def headline_rows(warehouse: Path, args: list[str] | tuple[str, ...]) -> dict[str, tuple[dict | None, bool]]:
+    """Per indicator, the CLI's cell of its latest complete year with a cell that is not `z` (None:
+    none), and whether the view has newer, too recent years."""
+    day = cutoff(warehouse)
+    found: dict[str, list[dict]] = {}
+    for r in cli(warehouse, "--by", "year", *args):
+        found.setdefault(r["indicator_id"], []).append(r)
+    out = {}
+    for indicator_id, rows in found.items():
+        last = last_complete(indicator_id, day)
+        done = sorted(
+            (r for r in rows if int(r["breakdown_value"]) <= last and r["flag"] != "z"),
+            key=lambda r: int(r["breakdown_value"]),
+        )
+        recent = any(int(r["breakdown_value"]) > last for r in rows)
+        out[indicator_id] = (done[-1] if done else None, recent)
+    return out
+
+
+def headline_shown(cell: tuple[dict | None, bool] | None, unit: str) -> str:
+    row, recent = cell or (None, False)
+    if row is None:
+        return "too recent" if recent else "n/a"
+    if row["flag"] == "c":
+        return "suppressed"  # one word in a tile's large type; the flag is in the caption
+    return shown(row["value"], unit, row["flag"])
+
+
 def expected_tiles(warehouse: Path, args: list[str], ids=SCORECARD) -> dict[str, str]:
-    rows = {r["indicator_id"]: r for r in cli(warehouse, *args)}
-    return {i: shown(rows[i]["value"], get(i).unit, rows[i]["flag"]) for i in ids}
+    """Each tile: the latest complete year's published value (issue 13), not the pooled period."""
+    cells = headline_rows(warehouse, args)
+    return {i: headline_shown(cells.get(i), get(i).unit) for i in ids}
 
 
 def expected_growth(warehouse: Path, args: list[str]) -> str:
@@ -176,7 +228,7 @@ def test_suppressed_headline_reads_suppressed_not_zero(warehouse: Path):
     at = open_page(query={"from": str(year), "to": str(year), "country": country, "ptype": ptype})
     expected = expected_tiles(warehouse, cli_args(year, year, [country], [ptype]))
     assert tiles(at) == expected
-    assert expected["TRU-1"] == "suppressed (c)"  # a rate on fewer than 20 awards
+    assert expected["TRU-1"] == "suppressed"  # a rate on fewer than 20 awards
 
 
 def test_hostile_query_string_falls_back_to_the_default_view_with_a_notice(warehouse: Path):

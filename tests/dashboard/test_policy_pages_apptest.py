@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.pages import DIMENSION_PAGES
-from pipelines.indicators.registry import INDICATORS, get
+from pipelines.indicators.registry import INDICATORS
 from tests.dashboard.apptest import open_page, tiles
-from tests.dashboard.test_pages_apptest import busiest_slice, cli, cli_args, shown
+from tests.dashboard.test_pages_apptest import busiest_slice, cli, cli_args, expected_tiles, shown
 
 pytestmark = pytest.mark.build
 
@@ -40,7 +40,7 @@ def check_against_cli(at: AppTest, warehouse: Path, dimension: str, args: list[s
     truth = expected(warehouse, args, members)
     shown_tiles = tiles(at)
     assert len(shown_tiles) >= 6 and set(shown_tiles) <= set(members)
-    assert shown_tiles == {i: shown(truth[i]["value"], get(i).unit, truth[i]["flag"]) for i in shown_tiles}
+    assert shown_tiles == expected_tiles(warehouse, args, tuple(shown_tiles))
     listed = table(at)
     assert listed["ID"].to_list() == members
     for row in listed.iter_rows(named=True):
@@ -98,11 +98,13 @@ def test_a_suppressed_cell_shows_its_flag_and_reason(warehouse: Path):
         ).fetchone()
     at = open_page("views/trust.py", {"from": str(year), "to": str(year), "country": country, "ptype": ptype})
     check_against_cli(at, warehouse, "trust", cli_args(year, year, [country], [ptype]))
-    assert tiles(at)["TRU-1"] == "suppressed (c)"
+    assert tiles(at)["TRU-1"] == "suppressed"  # one word in the tile; the flag and reason below it
     listed = table(at).filter(pl.col("ID") == "TRU-1").row(0, named=True)
     assert listed["Flag"] == "c" and "denominator below 20" in listed["Note"]
     captions = "\n".join(c.value for c in at.caption)
-    assert "Not drawn:" in captions and "**c**" in captions  # the charts say which cells are missing
+    assert "*suppressed: denominator below 20* ([c](glossary#flag-c))" in captions  # under the tile
+    # the charts say which cells are missing, each flag a link to its Glossary entry
+    assert "Not drawn:" in captions and "**[c](glossary#flag-c)**" in captions
 
 
 def test_explorer_choices_live_in_the_url_and_survive_a_page_switch(warehouse: Path):
@@ -189,3 +191,18 @@ def test_transparency_names_the_most_often_missing_annex_elements(warehouse: Pat
     assert missing.filter(pl.col("counted_over") == "specifications").height == 9
     at = open_page("views/transparency.py")
     assert any("Annex I element" in s.value for s in at.subheader)
+
+
+@pytest.mark.parametrize("page", ["views/trust.py", "views/overview.py"])
+def test_an_empty_view_says_so_once_instead_of_a_note_per_figure(warehouse: Path, page: str):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        country, region = con.execute(
+            "select a.country_code, b.region_code from (select distinct country_code from mart_award) a, "
+            "(select distinct region_code, country_code from mart_award where region_code is not null) b "
+            "where a.country_code <> b.country_code order by 1, 2 limit 1"
+        ).fetchone()
+    at = open_page(page, {"country": country, "region": region})
+    assert [i.value for i in at.info] == [
+        "No awards match these filters. Widen the period or remove a filter in the sidebar."
+    ]
+    assert not at.metric and not at.get("vega_lite_chart")

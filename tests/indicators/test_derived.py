@@ -110,3 +110,59 @@ def test_a_code_list_breakdown_has_a_zero_cell_for_every_code_without_records():
     assert (
         public.filter(pl.col("breakdown_value") == "access")["value"].item() == 26.0
     )  # perturbed, as before
+
+
+# --- The headline: latest complete year ----------------------------------------------------------
+
+
+def test_the_headline_is_the_latest_complete_year_never_an_incomplete_one():
+    from datetime import date
+
+    # FLX-1 counts a second award within 36 months: on 2025-12-31 the last complete year is 2022
+    ind = BY_ID["FLX-1"]
+    cells = years("FLX-1", {2020: (30.0, None), 2021: (32.0, None), 2022: (35.5, None), 2023: (10.0, None)})
+    found = derived.headline(ind, cells, date(2025, 12, 31))
+    assert found.year == 2022 and found.row["value"] == 35.5
+    assert found.change == derived.Change(2022, 3.5)  # on 2021, in percentage points; 2023 never counts
+    assert found.series == ((2020, 30.0), (2021, 32.0), (2022, 35.5))
+    assert found.recent == ((2023, date(2026, 12, 31)),)
+    assert derived.window_text(found.window_months, found.recent[0][1]) == (
+        "too recent: the 36-month window closes in 2026"
+    )
+
+
+def test_a_suppressed_latest_complete_year_is_the_headline_with_no_change():
+    from datetime import date
+
+    cells = years("TRU-1", {2024: (50.0, None), 2025: (None, "c")})
+    found = derived.headline(BY_ID["TRU-1"], cells, date(2025, 12, 31))
+    assert found.year == 2025 and found.row["flag"] == "c"
+    assert found.change.why == "suppressed" and found.change.value is None
+    assert found.series == ((2024, 50.0), (2025, None))
+
+
+def test_no_complete_year_gives_no_headline():
+    from datetime import date
+
+    cells = years("FLX-1", {2024: (None, "z"), 2025: (None, "z")})
+    found = derived.headline(BY_ID["FLX-1"], cells, date(2025, 12, 31))
+    assert found.year is None and found.row is None and found.change.why == "no_data"
+    assert [y for y, _ in found.recent] == [2024, 2025]
+
+
+def test_a_count_headline_changes_by_its_growth_indicator_of_that_year():
+    from datetime import date
+
+    awards = years("ADO-1", {2023: (100.0, None), 2024: (120.0, None)})
+    growth = years("ADO-2", {2023: (5.0, None), 2024: (20.0, None), 2025: (1.0, None)})
+    found = derived.headline(BY_ID["ADO-1"], awards, date(2025, 6, 30), growth)
+    assert found.year == 2024  # 2025 is not over on the cut-off
+    assert found.change == derived.Change(2024, 20.0, growth="ADO-2")
+
+
+def test_a_gap_waits_for_the_window_of_what_it_is_the_gap_of():
+    from datetime import date
+
+    cells = years("INC-3s", {2022: (-1.0, None), 2023: (2.0, None)})
+    found = derived.headline(BY_ID["INC-3s"], cells, date(2025, 12, 31))
+    assert found.year == 2022 and found.window_months == 36

@@ -1,0 +1,111 @@
+"""Every page in a real headless Chromium at a desktop (1440 px) and a phone (390 px) width: each chart
+is announced by its own description (never only as "Vega visualization"), no tile text is cut short,
+no chart runs off the screen, and a screenshot of each page at each width is saved.
+
+Screenshots go to a temporary folder (or `MCO_SCREENSHOT_DIR`, for a person to look at).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dashboard.pages import DIMENSION_PAGES, PAGES
+from tests.browser.test_overview_browser import SCREENSHOTS, assert_no_errors, screenshot
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1440, 390)
+TILED = {"overview", *(p.name for p in DIMENSION_PAGES)}  # the pages of indicator tiles
+CHART = '[data-testid="stVegaLiteChart"]'
+DRAWN = f"{CHART} canvas, {CHART} svg"
+GENERIC = "vega visualization"
+
+# Each chart's accessible name: the aria-label Vega writes on its drawing from the spec's description.
+CHART_NAMES = f"""() => [...document.querySelectorAll('{CHART}')].map(chart => {{
+    const named = chart.hasAttribute('aria-label') ? chart : chart.querySelector('[aria-label]');
+    return named ? named.getAttribute('aria-label') : '';
+}})"""
+# Text that does not fit its box (cut off with an ellipsis or hidden): metric values, labels, deltas.
+CUT_TILES = """() => [...document.querySelectorAll(
+        '[data-testid="stMetricValue"], [data-testid="stMetricDelta"], [data-testid="stMetricLabel"]')]
+    .filter(el => el.offsetParent !== null)
+    .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(el => el.innerText)"""
+# Charts whose drawing ends beyond the right edge of the window (clipped), outside a scrolling box.
+CLIPPED = f"""() => [...document.querySelectorAll('{CHART}')].filter(chart => {{
+    const drawn = chart.querySelector('svg, canvas');
+    if (!drawn || drawn.offsetParent === null) return false;
+    for (let el = chart.parentElement; el; el = el.parentElement) {{
+        const style = getComputedStyle(el);
+        if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth) return false;
+    }}
+    return drawn.getBoundingClientRect().right > window.innerWidth + 1;
+}}).map(chart => chart.getAttribute('aria-label') || '?')"""
+
+
+def settle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the script run has finished and the charts have drawn (a first visit on a busy
+    machine computes every figure once, so allow it time)."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    page.wait_for_timeout(500)
+
+
+def shots_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("MCO_SCREENSHOT_DIR") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def visit(browser, url: str, heading: str, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+    settle(page)
+    return page
+
+
+ALL_DRAWN = f"""() => !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('{CHART}')].every(c => c.querySelector('svg, canvas'))"""
+
+
+def check_page(page, name: str) -> dict[str, list[str]]:
+    """What is wrong with the page as drawn: charts without their own name, cut tiles (on the pages of
+    indicator tiles), clipped charts."""
+    page.wait_for_function(ALL_DRAWN, timeout=120_000)  # every chart drawn, no placeholder left
+    page.wait_for_timeout(300)
+    names = page.evaluate(CHART_NAMES)
+    return {
+        "unnamed": [n for n in names if not n.strip() or n.strip().lower() == GENERIC],
+        "cut": page.evaluate(CUT_TILES) if name in TILED else [],
+        "clipped": page.evaluate(CLIPPED),
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_names_its_charts_cuts_no_tile_and_is_photographed(server: str, browser, tmp_path, width):
+    folder = shots_dir(tmp_path)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems = {}
+    charts_seen = 0
+    for p in PAGES:
+        page = visit(browser, f"{server}/{p.url_path}", p.heading, width)
+        try:
+            assert_no_errors(page)
+            found = check_page(page, p.name)
+            charts_seen += page.locator(CHART).count()
+            if any(found.values()):
+                problems[p.name] = found
+            shot = screenshot(page, f"{p.name}_{width}.png")
+            target = folder / shot.name
+            if target != shot:
+                target.write_bytes(shot.read_bytes())
+        finally:
+            page.close()
+    assert not problems, problems
+    assert charts_seen >= 10, "the policy pages draw charts"
+    for p in PAGES:
+        shot = folder / f"{p.name}_{width}.png"
+        assert shot.exists() and shot.stat().st_size > 10_000, shot
