@@ -120,22 +120,23 @@ def build(
     wait: float | None = None,
     on_wait: Callable[[str], None] | None = None,
     resources: DuckDBSettings | None = None,
-    profile: bool = False,
+    profile: bool | Callable[[buildprofile.Step], None] = False,
     explain: Path | None = None,
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
-    Critical: a required record type with no valid rows, a delivery file with more than
-    `max_quarantine_share` of its rows quarantined (default MCO_MAX_QUARANTINE_SHARE or 0.2), or a
-    consistency violation left after quarantining. The previous warehouse then stays untouched.
+        Critical: a required record type with no valid rows, a delivery file with more than
+        `max_quarantine_share` of its rows quarantined (default MCO_MAX_QUARANTINE_SHARE or 0.2), or a
+        consistency violation left after quarantining. The previous warehouse then stays untouched.
 
-    One build per warehouse at a time: another build holding the lock fails this one at once, or after
-    `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
-    fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
+        One build per warehouse at a time: another build holding the lock fails this one at once, or after
+        `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
+        fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
 
-    DuckDB works within `resources` (default: the settings' `[duckdb]`), spilling into a folder of this
-    build that is removed afterwards. `profile` records each step's time, peak RSS and spill;
-    `explain` names a folder for the EXPLAIN ANALYZE of every model's SQL.
+        DuckDB works within `resources` (default: the settings' `[duckdb]`), spilling into a folder of this
+        build that is removed afterwards. `profile` records each step's time, peak RSS and spill (a callable
+    `profile` is also given each step as it ends);
+        `explain` names a folder for the EXPLAIN ANALYZE of every model's SQL.
     """
     share = max_quarantine_share if max_quarantine_share is not None else settings().max_quarantine_share
     started = time.perf_counter()
@@ -169,7 +170,7 @@ def build(
             if limits.temp_directory
             else Path(str(tmp) + ".tmp")
         )
-        probe = buildprofile.Profile(spill) if profile else None
+        probe = buildprofile.Profile(spill, profile if callable(profile) else None) if profile else None
         if probe is not None:
             step = _profiled(step, probe)
         con = None
@@ -392,13 +393,10 @@ def _run_models(con: duckdb.DuckDBPyConnection, step, explain: Path | None = Non
         order = sql_build_order()
     except ModelError as exc:
         raise BuildFailed(f"the build order cannot be derived: {exc.message}", exc.path) from None
-    layer = None
-    for model in order:
-        if model.layer != layer:
-            layer = model.layer
-            step(BUILD_STEPS.get(layer, layer))
-        step(f"{BUILD_STEPS.get(layer, layer)}: {model.name}")
-        _run_sql(con, model, explain)
+    with buildprofile.unordered(con):  # every model's final select has its order by
+        for model in order:
+            step(f"{BUILD_STEPS.get(model.layer, model.layer)}: {model.name}")
+            _run_sql(con, model, explain)
 
 
 def _run_sql(con: duckdb.DuckDBPyConnection, model: Model, explain: Path | None = None) -> None:

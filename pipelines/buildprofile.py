@@ -13,6 +13,7 @@ import os
 import resource
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +25,25 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 def configure(con: duckdb.DuckDBPyConnection, memory_bytes: int, threads: int, temp_directory: Path) -> None:
     """Apply the limits to a build's connection; DuckDB spills to `temp_directory` beyond the limit.
 
-    Insertion order is not preserved: every table whose order matters says so with `order by`, and
-    keeping the order of the others forces DuckDB to hold whole results in memory."""
+    Insertion order stays on by default (see `unordered` for the blocks that drop it)."""
     temp_directory.mkdir(parents=True, exist_ok=True)
     con.execute(f"set memory_limit = '{int(memory_bytes)}B'")
     con.execute(f"set threads = {int(threads)}")
     con.execute("set temp_directory = ?", [str(temp_directory)])
+
+
+@contextlib.contextmanager
+def unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB drop insertion order for the block (restored after): it then streams joins, windows
+    and inserts instead of holding whole results in memory to keep their order. Only for statements
+    whose results say their order with `order by` (the CSV reader's positional line numbers need it
+    kept, so intake reads files outside such a block)."""
+    before = con.sql("select current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("set preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def rss_bytes() -> int:
@@ -61,6 +74,7 @@ def folder_bytes(path: Path) -> int:
 class Step:
     name: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of every thread of the process: steadier than wall on a busy machine
     peak_rss: int = 0
     peak_spill: int = 0
 
@@ -70,9 +84,11 @@ class Profile:
     """Per-step time, peak RSS and peak spill of a build; `mark(name)` ends one step and starts the next."""
 
     temp_directory: Path
+    on_done: Callable[[Step], None] | None = None  # called with each step as it ends
     interval: float = 0.05
     steps: list[Step] = field(default_factory=list)
     _started: float = 0.0
+    _cpu: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -89,15 +105,19 @@ class Profile:
             self._thread.join()
 
     def mark(self, name: str | None) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
+        done = None
         with self._lock:
-            if self.steps:
-                current = self.steps[-1]
-                current.seconds = now - self._started
-                current.peak_rss = max(current.peak_rss, rss_bytes())
+            if self.steps and not self.steps[-1].seconds:
+                done = self.steps[-1]
+                done.seconds = now - self._started
+                done.cpu_seconds = cpu - self._cpu
+                done.peak_rss = max(done.peak_rss, rss_bytes())
             if name is not None:
                 self.steps.append(Step(name, peak_rss=rss_bytes()))
-                self._started = now
+                self._started, self._cpu = now, cpu
+        if done is not None and self.on_done is not None:
+            self.on_done(done)
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):

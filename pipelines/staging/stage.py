@@ -11,6 +11,7 @@ import re
 
 import duckdb
 
+from pipelines.buildprofile import unordered
 from pipelines.contracts import Contract, contracts
 from pipelines.staging.row_checks import RowCheck, _show, checks, failure_columns, typed
 
@@ -55,7 +56,6 @@ def stage(
     `skip_references` names parent tables that are not available (e.g. when validating one file
     alone), so references to them are not checked.
     """
-    t = contract.table
     cols = contract.column_names
     con.execute(QUARANTINE_DDL)
     if raw_tables:
@@ -64,6 +64,15 @@ def stage(
         empty = ", ".join(f"null::varchar as {c}" for c in cols)
         union = f"select null::varchar as source_file, null::bigint as source_line, {empty} where false"
 
+    with unordered(con):  # every table below is read by key or written with its order by
+        _stage(con, contract, union, skip_references)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, contract: Contract, union: str, skip_references) -> None:
+    """Row checks into `chk_<t>`, then relational checks over its passing rows, typed, into `rel_<t>`:
+    two materialisations of the table, each read twice (its failures, its passing rows)."""
+    t = contract.table
+    cols = contract.column_names
     row = checks(contract)
     con.execute(f"""
         create or replace temp table chk_{t} as
@@ -76,11 +85,8 @@ def stage(
         from chk_{t} where reason_code is not null
     """)
     typed_cols = ", ".join(f"{typed(c)} as {c.name}" for c in contract.columns)
-    con.execute(f"""
-        create or replace temp table typed_{t} as
-        select source_file, source_line, {typed_cols} from chk_{t} where reason_code is null
-    """)
-    relational = relational_sql(contract, f"typed_{t}", skip_references)
+    passing = f"(select source_file, source_line, {typed_cols} from chk_{t} where reason_code is null)"
+    relational = relational_sql(contract, passing, skip_references)
     con.execute(f"create or replace temp table rel_{t} as {relational}")
     con.execute(f"""
         insert into quarantine
@@ -94,7 +100,7 @@ def stage(
         from rel_{t} where reason_code is null
         order by source_file, source_line
     """)
-    for tmp in (f"chk_{t}", f"typed_{t}", f"rel_{t}"):
+    for tmp in (f"chk_{t}", f"rel_{t}"):
         con.execute(f"drop table {tmp}")
 
 
