@@ -9,7 +9,8 @@ For 2 and 3 the peak resident memory of the whole process tree is sampled from /
 checked against the kernel's peak for the process), and the spill as the size of the DuckDB temp
 directory given to it. The ratio build / floor is the figure docs/BENCHMARKS.md quotes, so a busy
 machine slows both sides alike; CPU seconds (user + system, all threads) are printed beside wall time
-as the steadier figure when other work shares the machine. Not a timed test: run it by hand or with `make bench`.
+as the steadier figure when other work shares the machine. Not a timed test: run it by hand or with
+`make bench`.
 
     python benchmarks/bench_build.py --scale medium --raw /work/data-medium --memory-limit 2GB
 """
