@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from pipelines.buildguard import BuildInterrupted
 from pipelines.errors import ObservatoryError
-from pipelines.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, default_memory_limit
+from pipelines.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, default_memory_limit, parse_memory, settings
 
 app = typer.Typer(
     help="Microcredential Observatory: load micro-credential data, check it, and report whether "
@@ -159,10 +160,7 @@ def build(
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     # imported on use: `mco --help` stays fast
-    from dataclasses import replace
-
     from pipelines.build import build as run_build
-    from pipelines.settings import parse_memory, settings
 
     cut = _parse_date(cutoff, "--cutoff") if cutoff else None
     limits = settings().duckdb
