@@ -105,20 +105,33 @@ def _stage(con: duckdb.DuckDBPyConnection, contract: Contract, union: str, skip_
 
 
 def relational_sql(contract: Contract, source: str, skip_references: frozenset[str] = frozenset()) -> str:
-    """SQL giving every row of `source` with the first relational check it fails (or NULL)."""
+    """SQL giving every row of `source` with the first relational check it fails (or NULL).
+
+    Duplicate rank and conflicting values need a window over each key's rows, but almost every key
+    has one row: the keys that repeat are found by a narrow group-by, and only their rows go through
+    the window (a sort of the whole wide table, spilling at scale, otherwise); every other row is
+    rank 1 without conflict, exactly what the window would give it."""
     items, joins = _relational_checks(contract, skip_references)
     key = ", ".join(contract.key)
+    match = " and ".join(f"s.{k} is not distinct from d.{k}" for k in contract.key)
+    by_key = ", ".join(f"s.{k}" for k in contract.key)
+    window = f"partition by {by_key} order by s.source_file, s.source_line"
     conflict = "false"
     if contract.conflict_columns:
-        combo = "(" + ", ".join(contract.conflict_columns) + ")"
-        conflict = f"count(distinct {combo}) over (partition by {key}) > 1"
+        combo = "(" + ", ".join(f"s.{c}" for c in contract.conflict_columns) + ")"
+        conflict = f"count(distinct {combo}) over (partition by {by_key}) > 1"
     return f"""
+        with src as (select * from {source}),
+        repeated as (select {key} from src group by all having count(*) > 1),
+        ranked as (
+            select s.*, 1::bigint as _dup_rank, false as _conflict
+            from src as s anti join repeated as d on {match}
+            union all
+            select s.*, row_number() over ({window}) as _dup_rank, {conflict} as _conflict
+            from src as s semi join repeated as d on {match}
+        )
         select r.*, {failure_columns(items)}
-        from (
-            select *, row_number() over (partition by {key} order by source_file, source_line) as _dup_rank,
-                   {conflict} as _conflict
-            from {source}
-        ) as r
+        from ranked as r
         {joins}
     """
 
