@@ -125,18 +125,18 @@ def build(
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
-        Critical: a required record type with no valid rows, a delivery file with more than
-        `max_quarantine_share` of its rows quarantined (default MCO_MAX_QUARANTINE_SHARE or 0.2), or a
-        consistency violation left after quarantining. The previous warehouse then stays untouched.
+    Critical: a required record type with no valid rows, a delivery file with more than
+    `max_quarantine_share` of its rows quarantined (default MCO_MAX_QUARANTINE_SHARE or 0.2), or a
+    consistency violation left after quarantining. The previous warehouse then stays untouched.
 
-        One build per warehouse at a time: another build holding the lock fails this one at once, or after
-        `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
-        fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
+    One build per warehouse at a time: another build holding the lock fails this one at once, or after
+    `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
+    fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
 
-        DuckDB works within `resources` (default: the settings' `[duckdb]`), spilling into a folder of this
-        build that is removed afterwards. `profile` records each step's time, peak RSS and spill (a callable
-    `profile` is also given each step as it ends);
-        `explain` names a folder for the EXPLAIN ANALYZE of every model's SQL.
+    DuckDB works within `resources` (default: the settings' `[duckdb]`), spilling into a folder of this
+    build that is removed afterwards. `profile` records each step's time, peak RSS and spill (a callable
+    `profile` is also given each step as it ends); `explain` names a folder for the EXPLAIN ANALYZE of
+    every model's SQL.
     """
     share = max_quarantine_share if max_quarantine_share is not None else settings().max_quarantine_share
     started = time.perf_counter()
