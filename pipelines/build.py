@@ -18,14 +18,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import cellkey, pseudonymise
+from pipelines import buildprofile, cellkey, pseudonymise
 from pipelines.buildguard import SignalGuard, build_lock, building_prefix, remove_stale
 from pipelines.errors import BuildFailed, ObservatoryError
 from pipelines.impact.tables import build_tables
 from pipelines.indicators.engine import BREAKDOWNS, compute, published, raw
 from pipelines.indicators.registry import BY_ID, INDICATORS
 from pipelines.indicators.targets import assess_targets
-from pipelines.settings import REQUIRED_TABLES, Target, settings
+from pipelines.settings import REQUIRED_TABLES, DuckDBSettings, Target, settings
 from pipelines.sources.discover import DeliveryFile, discover, read_cutoff, read_generator
 from pipelines.sql.models import Model, ModelError, sql_build_order
 from pipelines.staging.intake import file_report, load_deliveries
@@ -51,6 +51,7 @@ class BuildResult:
     seconds: float
     report: pl.DataFrame  # one row per delivery file: rows in / loaded / quarantined / rejected
     data_docs: Path | None = None  # Great Expectations Data Docs of this build's quality gate
+    profile: buildprofile.Profile | None = None  # per-step time, peak RSS and spill (build(profile=True))
 
     @property
     def rows_in(self) -> int:
@@ -118,6 +119,9 @@ def build(
     new_key: bool = False,
     wait: float | None = None,
     on_wait: Callable[[str], None] | None = None,
+    resources: DuckDBSettings | None = None,
+    profile: bool | Callable[[buildprofile.Step], None] = False,
+    explain: Path | None = None,
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
@@ -128,6 +132,11 @@ def build(
     One build per warehouse at a time: another build holding the lock fails this one at once, or after
     `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
     fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
+
+    DuckDB works within `resources` (default: the settings' `[duckdb]`), spilling into a folder of this
+    build that is removed afterwards. `profile` records each step's time, peak RSS and spill (a callable
+    `profile` is also given each step as it ends); `explain` names a folder for the EXPLAIN ANALYZE of
+    every model's SQL.
     """
     share = max_quarantine_share if max_quarantine_share is not None else settings().max_quarantine_share
     started = time.perf_counter()
@@ -155,6 +164,15 @@ def build(
         docs_tmp = docs_root / f".{build_id}.building-{os.getpid()}"
         docs_final = docs_root / build_id
         wal = Path(str(tmp) + ".wal")
+        limits = resources or settings().duckdb
+        spill = (
+            limits.temp_directory / f"mco-build-{os.getpid()}"
+            if limits.temp_directory
+            else Path(str(tmp) + ".tmp")
+        )
+        probe = buildprofile.Profile(spill, profile if callable(profile) else None) if profile else None
+        if probe is not None:
+            step = _profiled(step, probe)
         con = None
 
         def discard() -> None:
@@ -165,6 +183,7 @@ def build(
                     con.close()
                 tmp.unlink(missing_ok=True)
                 wal.unlink(missing_ok=True)
+                shutil.rmtree(spill, ignore_errors=True)
                 if docs_tmp.exists():
                     shutil.rmtree(docs_tmp, ignore_errors=True)
 
@@ -174,7 +193,10 @@ def build(
                     tmp.unlink(missing_ok=True)
                     wal.unlink(missing_ok=True)
                     con = guard.connection = duckdb.connect(str(tmp))
-                report = _fill(con, raw, files, cutoff, key, share, step)
+                buildprofile.configure(con, limits.memory_bytes, limits.thread_count, spill)
+                if probe is not None:
+                    probe.__enter__()
+                report = _fill(con, raw, files, cutoff, key, share, step, explain)
                 if gate:
                     step("quality gate (Great Expectations)")
                     docs = _quality_gate(con, cutoff, build_id, docs_tmp)
@@ -191,19 +213,34 @@ def build(
                     guard.swapped = True
                     if docs is not None:
                         _put_in_place(docs_tmp, docs_final)
+                    shutil.rmtree(spill, ignore_errors=True)
             except BaseException:
                 discard()
                 raise
+            finally:
+                if probe is not None:
+                    probe.__exit__()
         except BaseException:
             # A signal handled as this build failed for another reason (a DuckDB statement it
             # interrupted, say) can cut the first clean-up short: the second one finishes it.
             discard()
             raise
-    return BuildResult(warehouse, build_id, cutoff, time.perf_counter() - started, report, final_index)
+    seconds = time.perf_counter() - started
+    return BuildResult(warehouse, build_id, cutoff, seconds, report, final_index, probe)
+
+
+def _profiled(step: Callable[[str], None], probe: buildprofile.Profile) -> Callable[[str], None]:
+    """The progress callback, also ending the profile's current step and starting the next."""
+
+    def both(message: str) -> None:
+        probe.mark(message)
+        step(message)
+
+    return both
 
 
 def _fill(
-    con, raw: Path, files: list[DeliveryFile], cutoff: date, key: bytes, share: float, step
+    con, raw: Path, files: list[DeliveryFile], cutoff: date, key: bytes, share: float, step, explain=None
 ) -> pl.DataFrame:
     """Everything up to the indicator cube, into the build's connection; returns the per-file report."""
     pseudonymise.register(con, key)
@@ -231,7 +268,7 @@ def _fill(
     step("consistency checks")
     if record_violations(con):
         raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
-    _run_models(con, step)
+    _run_models(con, step, explain)
     step("indicator cube")
     _cube(con)
     step("impact estimates")
@@ -349,23 +386,27 @@ def _history(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
         con.execute("detach prev")
 
 
-def _run_models(con: duckdb.DuckDBPyConnection, step) -> None:
-    """Every curated table, then every mart, each after the tables its SQL reads."""
+def _run_models(con: duckdb.DuckDBPyConnection, step, explain: Path | None = None) -> None:
+    """Every curated table, then every mart, each after the tables its SQL reads (with `explain`, the
+    EXPLAIN ANALYZE of each is written there as <table>.txt)."""
     try:
         order = sql_build_order()
     except ModelError as exc:
         raise BuildFailed(f"the build order cannot be derived: {exc.message}", exc.path) from None
-    layer = None
-    for model in order:
-        if model.layer != layer:
-            layer = model.layer
-            step(BUILD_STEPS.get(layer, layer))
-        _run_sql(con, model)
+    with buildprofile.unordered(con):  # every model's final select has its order by
+        for model in order:
+            step(f"{BUILD_STEPS.get(model.layer, model.layer)}: {model.name}")
+            _run_sql(con, model, explain)
 
 
-def _run_sql(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+def _run_sql(con: duckdb.DuckDBPyConnection, model: Model, explain: Path | None = None) -> None:
     try:
-        con.execute(f"create or replace table {model.name} as {model.sql}")
+        if explain is not None:
+            explain.mkdir(parents=True, exist_ok=True)
+            plan = buildprofile.explain_analyze(con, f"create or replace table {model.name} as {model.sql}")
+            (explain / f"{model.name}.txt").write_text(plan, encoding="utf-8")
+        else:
+            con.execute(f"create or replace table {model.name} as {model.sql}")
     except duckdb.Error as exc:
         message = f"building {model.name} failed: {str(exc).splitlines()[0]}"
         raise BuildFailed(message, model.sql_path) from None

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from pipelines.buildguard import BuildInterrupted
 from pipelines.errors import ObservatoryError
-from pipelines.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE
+from pipelines.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, default_memory_limit, parse_memory, settings
 
 app = typer.Typer(
     help="Microcredential Observatory: load micro-credential data, check it, and report whether "
@@ -125,12 +126,50 @@ def build(
             "(default: fail at once).",
         ),
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SIZE",
+            help="DuckDB memory limit, e.g. 6GB or 30% (default: MCO_DUCKDB_MEMORY_LIMIT, \\[duckdb] "
+            f"memory_limit, else a quarter of this machine's memory: {default_memory_limit() / 1e9:.1f}GB); "
+            "beyond it DuckDB spills to the temp directory.",
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="DuckDB threads (default: MCO_DUCKDB_THREADS, \\[duckdb] threads, else this machine's "
+            f"{os.cpu_count()} cores).",
+        ),
+    ] = None,
+    temp_directory: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where DuckDB spills (default: MCO_DUCKDB_TEMP_DIRECTORY, \\[duckdb] temp_directory, else "
+            "next to the warehouse); the build's spill folder is removed when it ends."
+        ),
+    ] = None,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Print each step's wall time, peak resident memory and spill.")
+    ] = False,
+    explain: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="Write the EXPLAIN ANALYZE of every model's SQL into DIR."),
+    ] = None,
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     # imported on use: `mco --help` stays fast
     from pipelines.build import build as run_build
 
     cut = _parse_date(cutoff, "--cutoff") if cutoff else None
+    limits = settings().duckdb
+    if memory_limit is not None:
+        limits = replace(limits, memory_limit=parse_memory(memory_limit, "--memory-limit"))
+    if threads is not None:
+        limits = replace(limits, threads=threads)
+    if temp_directory is not None:
+        limits = replace(limits, temp_directory=temp_directory)
 
     def waiting(holder: str) -> None:
         err.print(
@@ -151,7 +190,14 @@ def build(
             wait=wait,
             on_wait=waiting,
             on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
+            resources=limits,
+            profile=(lambda s: progress.console.print(_profile_line(s), highlight=False))
+            if profile
+            else False,
+            explain=explain,
         )
+    if result.profile is not None:
+        _print_profile(result.profile, limits)
     _print_deliveries(
         f"Deliveries loaded (build {result.build_id}, cut-off {result.cutoff})", result.report, "loaded"
     )
@@ -162,6 +208,36 @@ def build(
     )
     if result.data_docs:
         out.print(f"Quality gate passed; Data Docs: {result.data_docs}")
+
+
+def _profile_line(s) -> str:
+    """One finished step of `mco build --profile`, printed as it ends (a long build shows its way)."""
+    rss, spill = s.peak_rss / 2**20, s.peak_spill / 2**20
+    times = f"{s.seconds:8.2f} s {s.cpu_seconds:8.2f} s CPU"
+    return f"  {times} {rss:7,.0f} MiB RSS {spill:7,.0f} MiB spill  {s.name}"
+
+
+def _print_profile(profile, limits) -> None:
+    """The per-step table of `mco build --profile`: wall and CPU seconds, peak RSS and spill."""
+    table = Table(
+        title=f"Build profile (DuckDB memory limit {limits.memory_bytes / 2**30:.2f} GiB, "
+        f"{limits.thread_count} threads)"
+    )
+    for name in ("step", "seconds", "CPU seconds", "peak RSS (MiB)", "peak spill (MiB)"):
+        table.add_column(name, justify="left" if name == "step" else "right")
+    steps = profile.steps
+    for s in steps:
+        rss, spilled = f"{s.peak_rss / 2**20:,.0f}", f"{s.peak_spill / 2**20:,.0f}"
+        table.add_row(s.name, f"{s.seconds:.2f}", f"{s.cpu_seconds:.2f}", rss, spilled)
+    peak = max((s.peak_rss for s in steps), default=0)
+    table.add_row(
+        "total",
+        f"{sum(s.seconds for s in steps):.2f}",
+        f"{sum(s.cpu_seconds for s in steps):.2f}",
+        f"{peak / 2**20:,.0f}",
+        f"{profile.peak_spill / 2**20:,.0f}",
+    )
+    err.print(table)
 
 
 @app.command()

@@ -11,10 +11,15 @@ Environment (every name as documented in the README):
                                under the repository root)
     MCO_KEY_FILE               the pseudonymisation key file (default ~/.config/mco/pseudonym.key)
     MCO_MAX_QUARANTINE_SHARE   the largest share of a delivery file that may be quarantined (default 0.2)
+    MCO_DUCKDB_MEMORY_LIMIT    DuckDB's memory limit for a build ("6GB", "2.5GiB" or "30%" of the machine's
+                               memory; default: a quarter of the machine's memory, at least 1 GB)
+    MCO_DUCKDB_THREADS         DuckDB worker threads for a build (default: the machine's cores)
+    MCO_DUCKDB_TEMP_DIRECTORY  where DuckDB spills what exceeds the limit (default: next to the warehouse)
 The key itself (MCO_PSEUDONYM_KEY) is a secret and is read only where it is used
 (pipelines/pseudonymise.py), never kept here.
 
-The settings file has the sections `[disclosure]`, `[[targets]]` and `[release]`; a section or key it does
+The settings file has the sections `[disclosure]`, `[[targets]]`, `[release]` and `[duckdb]` (keys
+memory_limit, threads, temp_directory; the environment wins over the file); a section or key it does
 not know is an error (a misspelt setting must not silently do nothing). `settings()` caches the object per
 value of the variables above, so a process builds it once (a test that changes a variable gets a new one).
 """
@@ -22,6 +27,7 @@ value of the variables above, so a process builds it once (a test that changes a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -44,7 +50,16 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.2
 # Record types a build cannot do without: a build with none of these rows fails (the last warehouse stays).
 REQUIRED_TABLES = ("providers", "credentials", "learners", "awards")
 
-ENVIRONMENT = ("MCO_CONFIG", "MCO_WAREHOUSE", "MCO_RELEASES", "MCO_KEY_FILE", "MCO_MAX_QUARANTINE_SHARE")
+ENVIRONMENT = (
+    "MCO_CONFIG",
+    "MCO_WAREHOUSE",
+    "MCO_RELEASES",
+    "MCO_KEY_FILE",
+    "MCO_MAX_QUARANTINE_SHARE",
+    "MCO_DUCKDB_MEMORY_LIMIT",
+    "MCO_DUCKDB_THREADS",
+    "MCO_DUCKDB_TEMP_DIRECTORY",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,76 @@ class ReleaseSettings:
     doi: str = ""  # the data set's DOI (e.g. 10.5281/zenodo.123), when one was minted
 
 
+def machine_memory() -> int:
+    """Physical memory of this machine in bytes (0 when the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def default_memory_limit() -> int:
+    """A quarter of the machine's memory, at least 1 GB: room for the Python side of the build (polars
+    frames, the quality gate) and for other work on the machine; DuckDB spills what does not fit."""
+    return max(machine_memory() // 4, 10**9)
+
+
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(%|b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_memory(value: str | int | float, where: str = "memory_limit") -> int:
+    """Bytes from "6GB", "2.5GiB", "512MB", "30%" (of the machine's memory) or a bare number of bytes."""
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ObservatoryError(f"{where} must be a size such as 6GB, 2.5GiB or 30%, not {value!r}")
+    number, unit = float(match[1]), (match[2] or "b").lower()
+    size = int(number * machine_memory() / 100) if unit == "%" else int(number * _UNITS[unit])
+    if size < 2**27:  # DuckDB cannot build anything in less than 128 MiB
+        raise ObservatoryError(f"{where} of {value!r} is too small: give at least 128MiB")
+    return size
+
+
+@dataclass(frozen=True)
+class DuckDBSettings:
+    """How much of the machine a build's DuckDB may use (the `[duckdb]` section and MCO_DUCKDB_*)."""
+
+    memory_limit: int = 0  # bytes; 0 = default_memory_limit()
+    threads: int = 0  # 0 = the machine's cores
+    temp_directory: Path | None = None  # None = next to the warehouse being built
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_limit or default_memory_limit()
+
+    @property
+    def thread_count(self) -> int:
+        return self.threads or os.cpu_count() or 1
+
+
+def _duckdb(raw: dict, env: Mapping[str, str], config: Path) -> DuckDBSettings:
+    """The `[duckdb]` section, each key overridden by its MCO_DUCKDB_* variable."""
+    known = {f.name for f in fields(DuckDBSettings)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ObservatoryError(f"unknown duckdb setting(s) {', '.join(sorted(unknown))}", config)
+    memory = env.get("MCO_DUCKDB_MEMORY_LIMIT", raw.get("memory_limit"))
+    threads = env.get("MCO_DUCKDB_THREADS", raw.get("threads"))
+    temp = env.get("MCO_DUCKDB_TEMP_DIRECTORY", raw.get("temp_directory"))
+    try:
+        count = int(threads) if threads not in (None, "") else 0
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ObservatoryError(f"duckdb threads must be a whole number of at least 1, not {threads!r}")
+    return DuckDBSettings(
+        memory_limit=parse_memory(memory) if memory not in (None, "") else 0,
+        threads=count,
+        temp_directory=Path(str(temp)).expanduser() if temp not in (None, "") else None,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     config_file: Path
@@ -82,6 +167,7 @@ class Settings:
     disclosure: Disclosure = Disclosure()
     targets: tuple[Target, ...] = ()
     release: ReleaseSettings = ReleaseSettings()
+    duckdb: DuckDBSettings = DuckDBSettings()
 
 
 def settings() -> Settings:
@@ -98,7 +184,7 @@ def load(env: Mapping[str, str]) -> Settings:
     """Settings from the environment `env` and the settings file it names (not cached)."""
     config = Path(env.get("MCO_CONFIG", DEFAULT_CONFIG))
     raw = _read(config)
-    unknown = set(raw) - {"disclosure", "targets", "release"}
+    unknown = set(raw) - {"disclosure", "targets", "release", "duckdb"}
     if unknown:
         raise ObservatoryError(f"unknown settings section(s) {', '.join(sorted(unknown))}", config)
     return Settings(
@@ -110,6 +196,7 @@ def load(env: Mapping[str, str]) -> Settings:
         disclosure=_disclosure(_table(raw, "disclosure", config), config),
         targets=tuple(_target(t, config) for t in _list(raw, "targets", config)),
         release=_section(ReleaseSettings, _table(raw, "release", config), "release", config, str),
+        duckdb=_duckdb(_table(raw, "duckdb", config), env, config),
     )
 
 

@@ -232,12 +232,36 @@ def _open_regular(file: DeliveryFile, limits: Limits) -> Iterator[mmap.mmap]:
         mapped.close()
 
 
+def _release(buf, start: int = 0, length: int | None = None) -> None:
+    """Hand the mapped pages of a scanned chunk back to the kernel: they stay in the page cache but no
+    longer count in the build's resident memory (a read-only file mapping re-reads them if touched)."""
+    length = len(buf) - start if length is None else min(length, len(buf) - start)
+    if length > 0 and hasattr(mmap, "MADV_DONTNEED"):
+        buf.madvise(mmap.MADV_DONTNEED, start, length)
+
+
 def _newlines(buf) -> np.ndarray:
     """Offsets of every LF, scanned in chunks so memory stays bounded on very large files."""
     view = np.frombuffer(buf, dtype=np.uint8)
-    parts = [np.flatnonzero(view[i : i + SCAN_CHUNK] == 10) + i for i in range(0, len(view), SCAN_CHUNK)]
+    parts = []
+    for i in range(0, len(view), SCAN_CHUNK):
+        parts.append(np.flatnonzero(view[i : i + SCAN_CHUNK] == 10) + i)
+        _release(buf, i, SCAN_CHUNK)
     del view
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _bytes_at(buf, positions: np.ndarray) -> np.ndarray:
+    """The bytes at ascending `positions`, read chunk by chunk with each chunk's pages released after."""
+    view = np.frombuffer(buf, dtype=np.uint8)
+    out = np.empty(len(positions), dtype=np.uint8)
+    bounds = np.searchsorted(positions, np.arange(0, len(view) + SCAN_CHUNK, SCAN_CHUNK))
+    for k in range(len(bounds) - 1):
+        lo, hi = bounds[k], bounds[k + 1]
+        out[lo:hi] = view[positions[lo:hi]]
+        _release(buf, k * SCAN_CHUNK, SCAN_CHUNK)
+    del view
+    return out
 
 
 def _data_lines(buf, newlines: np.ndarray) -> Lines:
@@ -248,7 +272,7 @@ def _data_lines(buf, newlines: np.ndarray) -> Lines:
     numbers = np.arange(2, len(starts) + 2, dtype=np.int64)
     nonempty = ends > starts
     cr = np.zeros(len(ends), dtype=bool)
-    cr[nonempty] = view[ends[nonempty] - 1] == 13
+    cr[nonempty] = _bytes_at(buf, ends[nonempty] - 1) == 13
     ends = ends - cr
     keep = ends > starts
     del view
@@ -276,9 +300,19 @@ def _select_list(contract: Contract, positions: dict[str, int], empty_is_null: b
     return exprs
 
 
+def _has_nul(buf) -> bool:
+    """Whether the file holds a NUL byte, searched chunk by chunk (pages released after each)."""
+    for i in range(0, len(buf), SCAN_CHUNK):
+        found = buf.find(b"\0", i, i + SCAN_CHUNK) != -1
+        _release(buf, i, SCAN_CHUNK)
+        if found:
+            return True
+    return False
+
+
 def _nul_check(positions: dict[str, int], buf) -> str:
     """SQL flagging rows with a NUL byte in a template column; `false` when the file has none."""
-    if buf.find(b"\0") == -1:
+    if not _has_nul(buf):
         return "false"
     cells = [f"coalesce(contains(c{i}, chr(0)), false)" for i in sorted(positions.values())]
     return " or ".join(cells) or "false"

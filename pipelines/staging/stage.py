@@ -11,6 +11,7 @@ import re
 
 import duckdb
 
+from pipelines.buildprofile import unordered
 from pipelines.contracts import Contract, contracts
 from pipelines.staging.row_checks import RowCheck, _show, checks, failure_columns, typed
 
@@ -55,7 +56,6 @@ def stage(
     `skip_references` names parent tables that are not available (e.g. when validating one file
     alone), so references to them are not checked.
     """
-    t = contract.table
     cols = contract.column_names
     con.execute(QUARANTINE_DDL)
     if raw_tables:
@@ -64,6 +64,15 @@ def stage(
         empty = ", ".join(f"null::varchar as {c}" for c in cols)
         union = f"select null::varchar as source_file, null::bigint as source_line, {empty} where false"
 
+    with unordered(con):  # every table below is read by key or written with its order by
+        _stage(con, contract, union, skip_references)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, contract: Contract, union: str, skip_references) -> None:
+    """Row checks into `chk_<t>`, then relational checks over its passing rows, typed, into `rel_<t>`:
+    two materialisations of the table, each read twice (its failures, its passing rows)."""
+    t = contract.table
+    cols = contract.column_names
     row = checks(contract)
     con.execute(f"""
         create or replace temp table chk_{t} as
@@ -76,11 +85,8 @@ def stage(
         from chk_{t} where reason_code is not null
     """)
     typed_cols = ", ".join(f"{typed(c)} as {c.name}" for c in contract.columns)
-    con.execute(f"""
-        create or replace temp table typed_{t} as
-        select source_file, source_line, {typed_cols} from chk_{t} where reason_code is null
-    """)
-    relational = relational_sql(contract, f"typed_{t}", skip_references)
+    passing = f"(select source_file, source_line, {typed_cols} from chk_{t} where reason_code is null)"
+    relational = relational_sql(contract, passing, skip_references)
     con.execute(f"create or replace temp table rel_{t} as {relational}")
     con.execute(f"""
         insert into quarantine
@@ -94,25 +100,38 @@ def stage(
         from rel_{t} where reason_code is null
         order by source_file, source_line
     """)
-    for tmp in (f"chk_{t}", f"typed_{t}", f"rel_{t}"):
+    for tmp in (f"chk_{t}", f"rel_{t}"):
         con.execute(f"drop table {tmp}")
 
 
 def relational_sql(contract: Contract, source: str, skip_references: frozenset[str] = frozenset()) -> str:
-    """SQL giving every row of `source` with the first relational check it fails (or NULL)."""
+    """SQL giving every row of `source` with the first relational check it fails (or NULL).
+
+    Duplicate rank and conflicting values need a window over each key's rows, but almost every key
+    has one row: the keys that repeat are found by a narrow group-by, and only their rows go through
+    the window (a sort of the whole wide table, spilling at scale, otherwise); every other row is
+    rank 1 without conflict, exactly what the window would give it."""
     items, joins = _relational_checks(contract, skip_references)
     key = ", ".join(contract.key)
+    match = " and ".join(f"s.{k} is not distinct from d.{k}" for k in contract.key)
+    by_key = ", ".join(f"s.{k}" for k in contract.key)
+    window = f"partition by {by_key} order by s.source_file, s.source_line"
     conflict = "false"
     if contract.conflict_columns:
-        combo = "(" + ", ".join(contract.conflict_columns) + ")"
-        conflict = f"count(distinct {combo}) over (partition by {key}) > 1"
+        combo = "(" + ", ".join(f"s.{c}" for c in contract.conflict_columns) + ")"
+        conflict = f"count(distinct {combo}) over (partition by {by_key}) > 1"
     return f"""
+        with src as (select * from {source}),
+        repeated as (select {key} from src group by all having count(*) > 1),
+        ranked as (
+            select s.*, 1::bigint as _dup_rank, false as _conflict
+            from src as s anti join repeated as d on {match}
+            union all
+            select s.*, row_number() over ({window}) as _dup_rank, {conflict} as _conflict
+            from src as s semi join repeated as d on {match}
+        )
         select r.*, {failure_columns(items)}
-        from (
-            select *, row_number() over (partition by {key} order by source_file, source_line) as _dup_rank,
-                   {conflict} as _conflict
-            from {source}
-        ) as r
+        from ranked as r
         {joins}
     """
 
