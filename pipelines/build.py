@@ -35,6 +35,9 @@ from pipelines.warehouse import rows, scalar
 # The curated tables and marts: one pipelines/sql/<layer>/<table>.sql each, built in the order
 # pipelines.sql.models.sql_build_order derives from the tables each SQL file reads.
 BUILD_STEPS = {"curated": "curated tables", "marts": "marts"}
+# Where the curated tables and marts are computed (README "Running on Spark"); staging, the cube and the
+# gate run in DuckDB on either.
+ENGINES = ("duckdb", "spark")
 REFERENCE = Path(__file__).parent / "indicators" / "reference"
 AGE_BAND = """
 create or replace temp macro age_band(age) as case
@@ -118,6 +121,7 @@ def build(
     new_key: bool = False,
     wait: float | None = None,
     on_wait: Callable[[str], None] | None = None,
+    engine: str = "duckdb",
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
@@ -128,7 +132,10 @@ def build(
     One build per warehouse at a time: another build holding the lock fails this one at once, or after
     `wait` seconds. A pseudonymisation key other than the one the current warehouse was built with
     fails the build unless `new_key`. SIGTERM/SIGINT stop it cleanly (`BuildInterrupted`).
+    `engine` "spark" computes the curated tables and marts on Spark SQL (pipelines/spark/).
     """
+    if engine not in ENGINES:
+        raise BuildFailed(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     share = max_quarantine_share if max_quarantine_share is not None else settings().max_quarantine_share
     started = time.perf_counter()
     step = on_step or (lambda _msg: None)
@@ -174,7 +181,8 @@ def build(
                     tmp.unlink(missing_ok=True)
                     wal.unlink(missing_ok=True)
                     con = guard.connection = duckdb.connect(str(tmp))
-                report = _fill(con, raw, files, cutoff, key, share, step)
+                lake = tmp.with_name(f"{tmp.name}.lake") if engine == "spark" else None
+                report = _fill(con, raw, files, cutoff, key, share, step, lake)
                 if gate:
                     step("quality gate (Great Expectations)")
                     docs = _quality_gate(con, cutoff, build_id, docs_tmp)
@@ -203,7 +211,14 @@ def build(
 
 
 def _fill(
-    con, raw: Path, files: list[DeliveryFile], cutoff: date, key: bytes, share: float, step
+    con,
+    raw: Path,
+    files: list[DeliveryFile],
+    cutoff: date,
+    key: bytes,
+    share: float,
+    step,
+    lake: Path | None = None,
 ) -> pl.DataFrame:
     """Everything up to the indicator cube, into the build's connection; returns the per-file report."""
     pseudonymise.register(con, key)
@@ -231,7 +246,12 @@ def _fill(
     step("consistency checks")
     if record_violations(con):
         raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
-    _run_models(con, step)
+    if lake is None:
+        _run_models(con, step)
+    else:  # on Spark, over a Parquet lake in `lake` (imported on use: pyspark and Java only then)
+        from pipelines.spark.run import run_models
+
+        run_models(con, lake, cutoff, step)
     step("indicator cube")
     _cube(con)
     step("impact estimates")

@@ -125,6 +125,13 @@ def build(
             "(default: fail at once).",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the curated tables and marts are computed: duckdb, or spark (Spark SQL over a "
+            "Parquet lake; master from [spark] in the settings or MCO_SPARK_MASTER).",
+        ),
+    ] = "duckdb",
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     # imported on use: `mco --help` stays fast
@@ -150,6 +157,7 @@ def build(
             new_key=new_key,
             wait=wait,
             on_wait=waiting,
+            engine=engine,
             on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
         )
     _print_deliveries(

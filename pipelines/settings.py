@@ -11,10 +11,11 @@ Environment (every name as documented in the README):
                                under the repository root)
     MCO_KEY_FILE               the pseudonymisation key file (default ~/.config/mco/pseudonym.key)
     MCO_MAX_QUARANTINE_SHARE   the largest share of a delivery file that may be quarantined (default 0.2)
+    MCO_SPARK_MASTER           the Spark master `mco build --engine spark` uses (overrides [spark] master)
 The key itself (MCO_PSEUDONYM_KEY) is a secret and is read only where it is used
 (pipelines/pseudonymise.py), never kept here.
 
-The settings file has the sections `[disclosure]`, `[[targets]]` and `[release]`; a section or key it does
+The settings file has the sections `[disclosure]`, `[[targets]]`, `[release]` and `[spark]`; a section or key it does
 not know is an error (a misspelt setting must not silently do nothing). `settings()` caches the object per
 value of the variables above, so a process builds it once (a test that changes a variable gets a new one).
 """
@@ -44,7 +45,14 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.2
 # Record types a build cannot do without: a build with none of these rows fails (the last warehouse stays).
 REQUIRED_TABLES = ("providers", "credentials", "learners", "awards")
 
-ENVIRONMENT = ("MCO_CONFIG", "MCO_WAREHOUSE", "MCO_RELEASES", "MCO_KEY_FILE", "MCO_MAX_QUARANTINE_SHARE")
+ENVIRONMENT = (
+    "MCO_CONFIG",
+    "MCO_WAREHOUSE",
+    "MCO_RELEASES",
+    "MCO_KEY_FILE",
+    "MCO_MAX_QUARANTINE_SHARE",
+    "MCO_SPARK_MASTER",
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,18 @@ class ReleaseSettings:
 
 
 @dataclass(frozen=True)
+class SparkSettings:
+    """The `[spark]` section: where `mco build --engine spark` runs (README "Running on Spark").
+
+    `master` is any Spark master URL (local[N], spark://host:7077, yarn, k8s://…); `conf` holds further
+    Spark properties as strings ("spark.executor.memory" = "4g"), set on the session the build starts."""
+
+    master: str = "local[*]"
+    app_name: str = "mco-build"
+    conf: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     config_file: Path
     warehouse: Path
@@ -82,6 +102,7 @@ class Settings:
     disclosure: Disclosure = Disclosure()
     targets: tuple[Target, ...] = ()
     release: ReleaseSettings = ReleaseSettings()
+    spark: SparkSettings = SparkSettings()
 
 
 def settings() -> Settings:
@@ -98,7 +119,7 @@ def load(env: Mapping[str, str]) -> Settings:
     """Settings from the environment `env` and the settings file it names (not cached)."""
     config = Path(env.get("MCO_CONFIG", DEFAULT_CONFIG))
     raw = _read(config)
-    unknown = set(raw) - {"disclosure", "targets", "release"}
+    unknown = set(raw) - {"disclosure", "targets", "release", "spark"}
     if unknown:
         raise ObservatoryError(f"unknown settings section(s) {', '.join(sorted(unknown))}", config)
     return Settings(
@@ -110,7 +131,20 @@ def load(env: Mapping[str, str]) -> Settings:
         disclosure=_disclosure(_table(raw, "disclosure", config), config),
         targets=tuple(_target(t, config) for t in _list(raw, "targets", config)),
         release=_section(ReleaseSettings, _table(raw, "release", config), "release", config, str),
+        spark=_spark(_table(raw, "spark", config), env.get("MCO_SPARK_MASTER"), config),
     )
+
+
+def _spark(raw: dict, master: str | None, config: Path) -> SparkSettings:
+    """The `[spark]` section: `master` and `app_name` (text) and a `conf` table of Spark properties."""
+    raw = dict(raw)
+    conf = raw.pop("conf", {})
+    if not isinstance(conf, dict) or not all(isinstance(v, str | int | float | bool) for v in conf.values()):
+        raise ObservatoryError("[spark] conf must be a table of Spark properties and their values", config)
+    found = _section(SparkSettings, raw, "spark", config, str)
+    text = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in conf.items()}
+    master = (master or "").strip() or found.master
+    return SparkSettings(master=master, app_name=found.app_name, conf=tuple(sorted(text.items())))
 
 
 def _read(path: Path) -> dict:
