@@ -248,7 +248,8 @@ def _fill(
         raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
     if lake is None:
         _run_models(con, step)
-    else:  # on Spark, over a Parquet lake in `lake` (imported on use: pyspark and Java only then)
+    else:  # on Spark, over a Parquet lake in `lake`
+        # imported on use: pyspark (and a JVM) only for a Spark build
         from pipelines.spark.run import run_models
 
         run_models(con, lake, cutoff, step)

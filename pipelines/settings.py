@@ -15,9 +15,10 @@ Environment (every name as documented in the README):
 The key itself (MCO_PSEUDONYM_KEY) is a secret and is read only where it is used
 (pipelines/pseudonymise.py), never kept here.
 
-The settings file has the sections `[disclosure]`, `[[targets]]`, `[release]` and `[spark]`; a section or key it does
-not know is an error (a misspelt setting must not silently do nothing). `settings()` caches the object per
-value of the variables above, so a process builds it once (a test that changes a variable gets a new one).
+The settings file has the sections `[disclosure]`, `[[targets]]`, `[release]` and `[spark]`; a section or
+key it does not know is an error (a misspelt setting must not silently do nothing). `settings()` caches the
+object per value of the variables above, so a process builds it once (a test that changes a variable gets a
+new one).
 """
 
 from __future__ import annotations
@@ -84,10 +85,11 @@ class ReleaseSettings:
 class SparkSettings:
     """The `[spark]` section: where `mco build --engine spark` runs (README "Running on Spark").
 
-    `master` is any Spark master URL (local[N], spark://host:7077, yarn, k8s://…); `conf` holds further
-    Spark properties as strings ("spark.executor.memory" = "4g"), set on the session the build starts."""
+    `master` is any Spark master URL (local[N], spark://host:7077, yarn, k8s://…); blank means the one
+    spark-submit was given, else local[*]. `conf` holds further Spark properties as strings
+    ("spark.executor.memory" = "4g"), set on the session the build starts."""
 
-    master: str = "local[*]"
+    master: str = ""
     app_name: str = "mco-build"
     conf: tuple[tuple[str, str], ...] = ()
 

@@ -26,6 +26,7 @@ BASE_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
+LOCAL = "local[*]"
 _session = None
 _started_with: SparkSettings | None = None
 
@@ -53,13 +54,18 @@ def spark_session(found: SparkSettings | None = None):
         )
     if _session is not None:
         _session.stop()
-    builder = SparkSession.builder.master(found.master).appName(found.app_name)
+    builder = SparkSession.builder.appName(found.app_name)
+    master = found.master or ("" if os.environ.get("PYSPARK_GATEWAY_PORT") else LOCAL)
+    if master:  # else: under spark-submit, which set the master (and the rest) on the JVM it started
+        builder = builder.master(master)
     for key, value in {**BASE_CONF, **dict(found.conf)}.items():
         builder = builder.config(key, value)
     try:
         _session = builder.getOrCreate()
     except Exception as exc:  # py4j/JVM start-up errors have no common base class
-        raise BuildFailed(f"Spark did not start on master {found.master}: {str(exc).splitlines()[0]}") from None
+        raise BuildFailed(
+            f"Spark did not start on master {master or '(spark-submit)'}: {str(exc).splitlines()[0]}"
+        ) from None
     _session.sparkContext.setLogLevel("ERROR")
     _started_with = found
     return _session

@@ -53,8 +53,10 @@ def _substitute(name: str, arg):
         arg = sqlglot.parse_one(_WRAP[name], read="duckdb").transform(
             lambda n: arg.copy() if isinstance(n, exp.Column) and n.name == "x" and not n.table else n
         )
-    return _template(name).copy().transform(
-        lambda n: arg.copy() if isinstance(n, exp.Column) and n.name == "x" and not n.table else n
+    return (
+        _template(name)
+        .copy()
+        .transform(lambda n: arg.copy() if isinstance(n, exp.Column) and n.name == "x" and not n.table else n)
     )
 
 

@@ -25,7 +25,9 @@ def test_every_model_transpiles_to_spark_sql(name):
     tables = {t.name for t in tree.find_all(sqlglot.exp.Table)}
     ctes = {c.alias for c in tree.find_all(sqlglot.exp.CTE)}
     duck = sqlglot.parse_one(MODELS[name].sql, read="duckdb")
-    want = {t.name for t in duck.find_all(sqlglot.exp.Table)} - {c.alias for c in duck.find_all(sqlglot.exp.CTE)}
+    want = {t.name for t in duck.find_all(sqlglot.exp.Table)} - {
+        c.alias for c in duck.find_all(sqlglot.exp.CTE)
+    }
     assert tables - ctes == want
 
 
