@@ -8,6 +8,7 @@ DuckDB; it is there for data past one machine (README "Running on Spark").
 
     python benchmarks/bench_spark.py --raw /work/data-medium-spark/raw [--workdir DIR]
     python benchmarks/bench_spark.py --scale medium --workdir /work/data-medium-spark   # generates first
+    python benchmarks/bench_spark.py --raw DIR --cube overall year   # also the cube's queries on Spark
 """
 
 from __future__ import annotations
@@ -52,6 +53,32 @@ def same_cube(a: Path, b: Path) -> tuple[int, int]:
     return int(cells), int(diff)
 
 
+def cube_on_spark(warehouse: Path, breakdowns: list[str]) -> dict:
+    """The cube's queries for `breakdowns` on Spark (pipelines/spark/cube.py) against the build's cube."""
+    import polars as pl
+
+    from pipelines.indicators.engine import BREAKDOWNS
+    from pipelines.spark.cube import spark_cube
+
+    chosen = breakdowns or list(BREAKDOWNS)
+    start = time.perf_counter()
+    _, public, queries = spark_cube(warehouse, chosen)
+    seconds = time.perf_counter() - start
+    con = duckdb.connect(str(warehouse), read_only=True)
+    want = con.sql("select * from pub_indicator_cube").pl().filter(pl.col("breakdown").is_in(chosen))
+    con.close()
+    keys = ["indicator_id", "breakdown", "breakdown_value"]
+    same = want.sort(keys).equals(public.select(want.columns).sort(keys))
+    return {
+        "breakdowns": chosen,
+        "seconds": round(seconds, 1),
+        "queries": queries.queries,
+        "answered_by_duckdb": queries.fallbacks,
+        "cells": want.height,
+        "identical": same,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=None, help="Deliveries to build (default: generate).")
@@ -59,6 +86,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=None, help="Keep data here (default: a temp dir).")
     parser.add_argument("--results", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument(
+        "--cube",
+        nargs="*",
+        metavar="BREAKDOWN",
+        help="Also run the cube's queries for these breakdowns on Spark.",
+    )
     args = parser.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix=f"mco-bench-spark-{args.scale}-"))
@@ -98,6 +131,9 @@ def main() -> None:
         spark_over_duckdb=round(result["spark"]["build_seconds"] / result["duckdb"]["build_seconds"], 2),
     )
     print(f"{result['awards']:,} awards; cube {cells:,} cells, {diff} differing; load {os.getloadavg()}")
+    if args.cube is not None:
+        result["cube_on_spark"] = cube_on_spark(warehouses["spark"], args.cube)
+        print(f"cube on Spark: {result['cube_on_spark']}")
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"spark-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
