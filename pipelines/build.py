@@ -35,6 +35,9 @@ from pipelines.warehouse import rows, scalar
 # The curated tables and marts: one pipelines/sql/<layer>/<table>.sql each, built in the order
 # pipelines.sql.models.sql_build_order derives from the tables each SQL file reads.
 BUILD_STEPS = {"curated": "curated tables", "marts": "marts"}
+# Where the curated tables and marts are computed (README "Running on Spark"); staging, the cube and the
+# gate run in DuckDB on either.
+ENGINES = ("duckdb", "spark")
 REFERENCE = Path(__file__).parent / "indicators" / "reference"
 AGE_BAND = """
 create or replace temp macro age_band(age) as case
@@ -122,6 +125,7 @@ def build(
     resources: DuckDBSettings | None = None,
     profile: bool | Callable[[buildprofile.Step], None] = False,
     explain: Path | None = None,
+    engine: str = "duckdb",
 ) -> BuildResult:
     """Build `warehouse` from the deliveries under `raw`; raises BuildFailed on a critical problem.
 
@@ -136,8 +140,11 @@ def build(
     DuckDB works within `resources` (default: the settings' `[duckdb]`), spilling into a folder of this
     build that is removed afterwards. `profile` records each step's time, peak RSS and spill (a callable
     `profile` is also given each step as it ends); `explain` names a folder for the EXPLAIN ANALYZE of
-    every model's SQL.
+    every model's SQL. `engine` "spark" computes the curated tables and marts on Spark SQL
+    (pipelines/spark/).
     """
+    if engine not in ENGINES:
+        raise BuildFailed(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     share = max_quarantine_share if max_quarantine_share is not None else settings().max_quarantine_share
     started = time.perf_counter()
     step = on_step or (lambda _msg: None)
@@ -196,7 +203,8 @@ def build(
                 buildprofile.configure(con, limits.memory_bytes, limits.thread_count, spill)
                 if probe is not None:
                     probe.__enter__()
-                report = _fill(con, raw, files, cutoff, key, share, step, explain)
+                lake = tmp.with_name(f"{tmp.name}.lake") if engine == "spark" else None
+                report = _fill(con, raw, files, cutoff, key, share, step, explain, lake)
                 if gate:
                     step("quality gate (Great Expectations)")
                     docs = _quality_gate(con, cutoff, build_id, docs_tmp)
@@ -240,7 +248,15 @@ def _profiled(step: Callable[[str], None], probe: buildprofile.Profile) -> Calla
 
 
 def _fill(
-    con, raw: Path, files: list[DeliveryFile], cutoff: date, key: bytes, share: float, step, explain=None
+    con,
+    raw: Path,
+    files: list[DeliveryFile],
+    cutoff: date,
+    key: bytes,
+    share: float,
+    step,
+    explain: Path | None = None,
+    lake: Path | None = None,
 ) -> pl.DataFrame:
     """Everything up to the indicator cube, into the build's connection; returns the per-file report."""
     pseudonymise.register(con, key)
@@ -268,7 +284,13 @@ def _fill(
     step("consistency checks")
     if record_violations(con):
         raise BuildFailed("consistency checks still fail after quarantining (see consistency_violations)")
-    _run_models(con, step, explain)
+    if lake is None:
+        _run_models(con, step, explain)
+    else:  # on Spark, over a Parquet lake in `lake`
+        # imported on use: pyspark (and a JVM) only for a Spark build
+        from pipelines.spark.run import run_models
+
+        run_models(con, lake, cutoff, step)
     step("indicator cube")
     _cube(con)
     step("impact estimates")

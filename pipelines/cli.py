@@ -157,6 +157,13 @@ def build(
         Path | None,
         typer.Option(metavar="DIR", help="Write the EXPLAIN ANALYZE of every model's SQL into DIR."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the curated tables and marts are computed: duckdb, or spark (Spark SQL over a "
+            "Parquet lake; master from [spark] in the settings or MCO_SPARK_MASTER).",
+        ),
+    ] = "duckdb",
 ) -> None:
     """Load every delivery, quarantine bad rows, and build the warehouse (swapped in only on success)."""
     # imported on use: `mco --help` stays fast
@@ -189,6 +196,7 @@ def build(
             new_key=new_key,
             wait=wait,
             on_wait=waiting,
+            engine=engine,
             on_step=lambda msg: progress.update(task, description=f"build: {msg}"),
             resources=limits,
             profile=(lambda s: progress.console.print(_profile_line(s), highlight=False))

@@ -15,13 +15,15 @@ Environment (every name as documented in the README):
                                memory; default: a quarter of the machine's memory, at least 1 GB)
     MCO_DUCKDB_THREADS         DuckDB worker threads for a build (default: the machine's cores)
     MCO_DUCKDB_TEMP_DIRECTORY  where DuckDB spills what exceeds the limit (default: next to the warehouse)
+    MCO_SPARK_MASTER           the Spark master `mco build --engine spark` uses (overrides [spark] master)
 The key itself (MCO_PSEUDONYM_KEY) is a secret and is read only where it is used
 (pipelines/pseudonymise.py), never kept here.
 
-The settings file has the sections `[disclosure]`, `[[targets]]`, `[release]` and `[duckdb]` (keys
-memory_limit, threads, temp_directory; the environment wins over the file); a section or key it does
-not know is an error (a misspelt setting must not silently do nothing). `settings()` caches the object per
-value of the variables above, so a process builds it once (a test that changes a variable gets a new one).
+The settings file has the sections `[disclosure]`, `[[targets]]`, `[release]`, `[duckdb]` (keys
+memory_limit, threads, temp_directory) and `[spark]`; the environment wins over the file; a section or
+key it does not know is an error (a misspelt setting must not silently do nothing). `settings()` caches the
+object per value of the variables above, so a process builds it once (a test that changes a variable gets a
+new one).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ ENVIRONMENT = (
     "MCO_DUCKDB_MEMORY_LIMIT",
     "MCO_DUCKDB_THREADS",
     "MCO_DUCKDB_TEMP_DIRECTORY",
+    "MCO_SPARK_MASTER",
 )
 
 
@@ -158,6 +161,19 @@ def _duckdb(raw: dict, env: Mapping[str, str], config: Path) -> DuckDBSettings:
 
 
 @dataclass(frozen=True)
+class SparkSettings:
+    """The `[spark]` section: where `mco build --engine spark` runs (README "Running on Spark").
+
+    `master` is any Spark master URL (local[N], spark://host:7077, yarn, k8s://…); blank means the one
+    spark-submit was given, else local[*]. `conf` holds further Spark properties as strings
+    ("spark.executor.memory" = "4g"), set on the session the build starts."""
+
+    master: str = ""
+    app_name: str = "mco-build"
+    conf: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     config_file: Path
     warehouse: Path
@@ -168,6 +184,7 @@ class Settings:
     targets: tuple[Target, ...] = ()
     release: ReleaseSettings = ReleaseSettings()
     duckdb: DuckDBSettings = DuckDBSettings()
+    spark: SparkSettings = SparkSettings()
 
 
 def settings() -> Settings:
@@ -184,7 +201,7 @@ def load(env: Mapping[str, str]) -> Settings:
     """Settings from the environment `env` and the settings file it names (not cached)."""
     config = Path(env.get("MCO_CONFIG", DEFAULT_CONFIG))
     raw = _read(config)
-    unknown = set(raw) - {"disclosure", "targets", "release", "duckdb"}
+    unknown = set(raw) - {"disclosure", "targets", "release", "duckdb", "spark"}
     if unknown:
         raise ObservatoryError(f"unknown settings section(s) {', '.join(sorted(unknown))}", config)
     return Settings(
@@ -197,7 +214,20 @@ def load(env: Mapping[str, str]) -> Settings:
         targets=tuple(_target(t, config) for t in _list(raw, "targets", config)),
         release=_section(ReleaseSettings, _table(raw, "release", config), "release", config, str),
         duckdb=_duckdb(_table(raw, "duckdb", config), env, config),
+        spark=_spark(_table(raw, "spark", config), env.get("MCO_SPARK_MASTER"), config),
     )
+
+
+def _spark(raw: dict, master: str | None, config: Path) -> SparkSettings:
+    """The `[spark]` section: `master` and `app_name` (text) and a `conf` table of Spark properties."""
+    raw = dict(raw)
+    conf = raw.pop("conf", {})
+    if not isinstance(conf, dict) or not all(isinstance(v, str | int | float | bool) for v in conf.values()):
+        raise ObservatoryError("[spark] conf must be a table of Spark properties and their values", config)
+    found = _section(SparkSettings, raw, "spark", config, str)
+    text = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in conf.items()}
+    master = (master or "").strip() or found.master
+    return SparkSettings(master=master, app_name=found.app_name, conf=tuple(sorted(text.items())))
 
 
 def _read(path: Path) -> dict:

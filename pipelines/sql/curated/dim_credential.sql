@@ -16,9 +16,9 @@ elements as (
         credentials.assessment_type is not null as has_assessment_type,
         credentials.participation_form is not null as has_participation_form,
         credentials.qa_type is not null as has_qa_type,
-        coalesce(len(list_filter(string_split(credentials.esco_skills, '|'),
+        coalesce(array_length(list_filter(string_split(credentials.esco_skills, '|'),
             lambda s: starts_with(trim(s), 'http://data.europa.eu/esco/skill/'))), 0) as esco_skill_count,
-        coalesce(len(list_filter(string_split(credentials.learning_outcomes, '|'),
+        coalesce(array_length(list_filter(string_split(credentials.learning_outcomes, '|'),
             lambda s: trim(s) <> '')), 0) as learning_outcome_count
     from credentials
     left join providers using (provider_id)

@@ -72,4 +72,4 @@ final as (
         ], lambda x: x is not null) as missing_optional
     from joined
 )
-select *, 11 - len(missing_mandatory) as mandatory_present from final order by award_id
+select *, 11 - array_length(missing_mandatory) as mandatory_present from final order by award_id
