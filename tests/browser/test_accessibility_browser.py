@@ -23,8 +23,10 @@ CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} canvas, {CHART} svg"
 GENERIC = "vega visualization"
 
+# Charts on show: not those in a tab that is not open (Vega draws a chart when its tab opens).
+VISIBLE = f"[...document.querySelectorAll('{CHART}')].filter(c => c.offsetParent !== null)"
 # Each chart's accessible name: the aria-label Vega writes on its drawing from the spec's description.
-CHART_NAMES = f"""() => [...document.querySelectorAll('{CHART}')].map(chart => {{
+CHART_NAMES = f"""() => {VISIBLE}.map(chart => {{
     const named = chart.hasAttribute('aria-label') ? chart : chart.querySelector('[aria-label]');
     return named ? named.getAttribute('aria-label') : '';
 }})"""
@@ -35,7 +37,7 @@ CUT_TILES = """() => [...document.querySelectorAll(
     .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
     .map(el => el.innerText)"""
 # Charts whose drawing ends beyond the right edge of the window (clipped), outside a scrolling box.
-CLIPPED = f"""() => [...document.querySelectorAll('{CHART}')].filter(chart => {{
+CLIPPED = f"""() => {VISIBLE}.filter(chart => {{
     const drawn = chart.querySelector('svg, canvas');
     if (!drawn || drawn.offsetParent === null) return false;
     for (let el = chart.parentElement; el; el = el.parentElement) {{
@@ -68,7 +70,18 @@ def visit(browser, url: str, heading: str, width: int):
 
 
 ALL_DRAWN = f"""() => !document.querySelector('[data-testid="stSkeleton"]')
-    && [...document.querySelectorAll('{CHART}')].every(c => c.querySelector('svg, canvas'))"""
+    && {VISIBLE}.every(c => c.querySelector('svg, canvas'))"""
+
+
+def open_map(page) -> list[str]:
+    """Open the explorer's Map tab and return the names of the charts then on show (the map among them)."""
+    page.get_by_role("tab", name="Map").first.click()
+    page.wait_for_function(
+        f"() => {VISIBLE}.some(c => ((c.hasAttribute('aria-label') ? c : c.querySelector('[aria-label]'))"
+        "?.getAttribute('aria-label') || '').startsWith('Map.') && c.querySelector('svg, canvas'))",
+        timeout=120_000,
+    )
+    return page.evaluate(CHART_NAMES)
 
 
 def check_page(page, name: str) -> dict[str, list[str]]:
@@ -106,6 +119,17 @@ def test_every_page_names_its_charts_cuts_no_tile_and_is_photographed(server: st
             page.close()
     assert not problems, problems
     assert charts_seen >= 10, "the policy pages draw charts"
+    page = visit(browser, f"{server}/adoption", "Adoption", width)  # ADO-1: published by region
+    try:
+        names = open_map(page)
+        text = page.inner_text("body")
+        shot = screenshot(page, f"adoption_map_{width}.png")
+        (folder / shot.name).write_bytes(shot.read_bytes())
+    finally:
+        page.close()
+    maps = [n for n in names if n.startswith("Map.")]
+    assert maps and "regions coloured" in maps[0], names  # the map says what it shows, in words
+    assert "© EuroGeographics for the administrative boundaries" in text
     for p in PAGES:
         shot = folder / f"{p.name}_{width}.png"
         assert shot.exists() and shot.stat().st_size > 10_000, shot
