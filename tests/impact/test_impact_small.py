@@ -19,6 +19,11 @@ from pipelines.cli import app
 pytestmark = pytest.mark.build
 
 MIN_GROUP_COVERAGE = 0.75  # share of published groups whose interval holds the true ATT
+# The overall estimates are checked against their 99.9 % interval, not the published 95 % one: which
+# comparison person takes which learner's award date follows a hash of the pseudonyms, and the test
+# session's key is random, so each build is a fresh draw and a 95 % interval would miss the truth in
+# about one build in five of the four checks together (seen in CI). 99.9 %: about one in 250.
+Z95, Z999 = 1.959964, 3.290527
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +49,8 @@ def _with_truth(frame: pl.DataFrame, truth: dict) -> pl.DataFrame:
         truth=pl.Series([true_att(r) for r in frame.iter_rows(named=True)], dtype=pl.Float64)
     ).with_columns(
         covered=(pl.col("ci_low") <= pl.col("truth")) & (pl.col("truth") <= pl.col("ci_high")),
+        covered_999=(pl.col("truth") - (pl.col("ci_low") + pl.col("ci_high")) / 2).abs()
+        <= (pl.col("ci_high") - pl.col("ci_low")) / 2 * (Z999 / Z95),
         naive_covered=(pl.col("naive_ci_low") <= pl.col("truth"))
         & (pl.col("truth") <= pl.col("naive_ci_high")),
     )
@@ -52,7 +59,7 @@ def _with_truth(frame: pl.DataFrame, truth: dict) -> pl.DataFrame:
 def test_overall_estimate_covers_the_truth_and_the_naive_gain_does_not(con, truth):
     pub = _with_truth(con.sql("select * from pub_impact where breakdown = 'overall'").pl(), truth)
     assert pub.height == 4  # employment and earnings at 6 and 12 months
-    assert pub["covered"].all(), pub
+    assert pub["covered_999"].all(), pub
     # the naive before/after gain is biased upwards: its interval misses the truth, above it
     employment = pub.filter(pl.col("outcome") == "employment")
     assert not employment["naive_covered"].any(), employment
