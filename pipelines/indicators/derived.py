@@ -73,9 +73,15 @@ def change_on_last_year(ind: Indicator, years: pl.DataFrame, growth: pl.DataFram
         return Change(why="no_data")
     last = rows[-1]
     year = int(last["breakdown_value"])
+    before = next((r for r in rows if int(r["breakdown_value"]) == year - 1), None)
+    return _between(ind, year, last, before)
+
+
+def _between(ind: Indicator, year: int, last: dict, before: dict | None) -> Change:
+    """The change from the published cell `before` (year - 1) to `last` (`year`): percent for a count
+    (None on a zero base), the difference otherwise; why not, when either cell cannot give it."""
     if last["flag"] == "c":
         return Change(year, why="suppressed")
-    before = next((r for r in rows if int(r["breakdown_value"]) == year - 1), None)
     if before is None:
         return Change(year, why="no_previous")
     if before["flag"] == "c":
@@ -217,18 +223,10 @@ def change_in(ind: Indicator, years: pl.DataFrame, year: int, growth: pl.DataFra
     last, before = by_year.get(year), by_year.get(year - 1)
     if last is None:
         return Change(year, why="no_data")
-    if last["flag"] == "c":
-        return Change(year, why="suppressed")
-    if before is None:
-        return Change(year, why="no_previous")
-    if before["flag"] == "c":
-        return Change(year, why="previous_suppressed")
-    if before["value"] is None or last["value"] is None:
+    change = _between(ind, year, last, before)
+    if change.value is None and not change.why:  # a count on a zero base: said, not left blank
         return Change(year, why="not_available")
-    if ind.unit == "count":
-        value = (last["value"] - before["value"]) / before["value"] * 100 if before["value"] else None
-        return Change(year, value, why="" if value is not None else "not_available")
-    return Change(year, last["value"] - before["value"])
+    return change
 
 
 def windowed(ind: Indicator) -> Indicator:
