@@ -33,17 +33,24 @@ def configure(con: duckdb.DuckDBPyConnection, memory_bytes: int, threads: int, t
 
 
 @contextlib.contextmanager
+def setting_off(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
+    """A boolean DuckDB setting turned off for the block, restored to what it was afterwards."""
+    before = con.sql(f"select current_setting('{name}')").fetchall()[0][0]
+    con.execute(f"set {name} = false")
+    try:
+        yield
+    finally:
+        con.execute(f"set {name} = {'true' if before else 'false'}")
+
+
+@contextlib.contextmanager
 def unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Let DuckDB drop insertion order for the block (restored after): it then streams joins, windows
     and inserts instead of holding whole results in memory to keep their order. Only for statements
     whose results say their order with `order by` (the CSV reader's positional line numbers need it
     kept, so intake reads files outside such a block)."""
-    before = con.sql("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("set preserve_insertion_order = false")
-    try:
+    with setting_off(con, "preserve_insertion_order"):
         yield
-    finally:
-        con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def rss_bytes() -> int:

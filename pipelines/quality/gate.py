@@ -49,6 +49,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
+from pipelines.buildprofile import setting_off
 from pipelines.quality.suites import CUTOFF_PARAMETER, TABLE_WIDE, build_suites
 
 DEFAULT_BATCH_ROWS = 500_000  # rows per pandas batch: about 1 s of GX work, a few hundred MB
@@ -157,12 +158,8 @@ def _context(docs_dir: Path | None):
 @contextlib.contextmanager
 def _no_progress_bar(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB draws a progress bar for queries over 2 s; not during the gate (the setting is restored)."""
-    before = con.sql("select current_setting('enable_progress_bar')").fetchall()[0][0]
-    con.sql("set enable_progress_bar = false")
-    try:
+    with setting_off(con, "enable_progress_bar"):
         yield
-    finally:
-        con.sql(f"set enable_progress_bar = {'true' if before else 'false'}")
 
 
 @contextlib.contextmanager
