@@ -59,10 +59,14 @@ def perturb(count: pl.Expr, key: pl.Expr, floor: int = 0) -> pl.Expr:
     return pl.when(count.is_null()).then(None).otherwise(value)
 
 
-def scale(amount: pl.Expr, count: pl.Expr, key: pl.Expr) -> pl.Expr:
+def scale(amount: pl.Expr, count: pl.Expr, key: pl.Expr, floor: float = 0) -> pl.Expr:
     """A sum over people's records (ECTS, a net gain, a reference share) moved with its contributors'
-    perturbed count: amount x n' / n, so differencing sums is as noisy as differencing counts."""
-    return pl.when(count > 0).then(amount * perturb(count, key) / count).otherwise(amount)
+    perturbed count: amount x n' / n, so differencing sums is as noisy as differencing counts. Like a
+    count, a sum that reached `floor` (a denominator's threshold) is never published below it."""
+    value = pl.when(count > 0).then(amount * perturb(count, key) / count).otherwise(amount)
+    if floor > 0:
+        value = pl.when(amount >= floor).then(pl.max_horizontal(value, pl.lit(float(floor)))).otherwise(value)
+    return value
 
 
 def combine(*keys: pl.Expr) -> pl.Expr:

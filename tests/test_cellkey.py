@@ -56,6 +56,17 @@ def test_sums_move_with_their_contributors():
     assert scaled == pytest.approx(250.0 * count / 50.0)
 
 
+def test_a_sum_at_a_threshold_is_never_pushed_below_it():
+    """A denominator that is a sum (INC-2: reference shares) passed the threshold on its true value;
+    the published one must not show it below (found by CI: one INC-2 cell showed 19.8 with a value)."""
+    frame = pl.DataFrame({"amount": [20.4] * 512, "n": [80.0] * 512, "k": list(range(512))})
+    free = frame.select(cellkey.scale(pl.col("amount"), pl.col("n"), pl.col("k"))).to_series()
+    floored = frame.select(cellkey.scale(pl.col("amount"), pl.col("n"), pl.col("k"), 20)).to_series()
+    assert free.min() < 20 and floored.min() == 20.0 and floored.max() > 20.4
+    below = pl.DataFrame({"amount": [19.0] * 64, "n": [80.0] * 64, "k": list(range(64))})
+    assert below.select(cellkey.scale(pl.col("amount"), pl.col("n"), pl.col("k"), 20)).to_series().min() < 19
+
+
 def test_combined_keys_differ_from_their_parts_and_stay_in_range():
     frame = pl.DataFrame({"a": [5, 5, None], "b": [9, 10, None]}, schema={"a": pl.Int64, "b": pl.Int64})
     out = frame.select(cellkey.combine(pl.col("a"), pl.col("b")).alias("k"))["k"].to_list()

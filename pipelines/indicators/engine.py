@@ -150,16 +150,18 @@ def _measure_columns(sql: str | None, base: str, name: str) -> list[str]:
 
 
 def _published_measure(
-    ind: Indicator, col: str, sql: str | None, key: pl.Expr, floor: int, columns: set[str]
+    ind: Indicator, col: str, sql: str | None, key: pl.Expr, floor: int, columns: set[str], sum_floor: int = 0
 ) -> pl.Expr:
-    """The perturbed value of a numerator or denominator (the true one when it counts no people)."""
+    """The perturbed value of a numerator or denominator (the true one when it counts no people). A
+    count keeps `floor`, a sum `sum_floor`, when the true figure reached it (a denominator's threshold
+    applies to its sum too, e.g. INC-2's sum of reference shares)."""
     m = derive(sql, ind.base)
     raw = pl.col(col)
     if m is None or f"{col}_k" not in columns:
         return raw
     if m.kind == "count":
         return cellkey.perturb(raw, key, floor)
-    return cellkey.scale(raw, pl.col(f"{col}_n"), key)
+    return cellkey.scale(raw, pl.col(f"{col}_n"), key, sum_floor)
 
 
 def _stages(
@@ -186,7 +188,9 @@ def _stages(
         pn: _published_measure(ind, num, ind.numerator_sql, num_key, rules.min_people, columns).cast(
             pl.Float64
         ),
-        pd_: _published_measure(ind, den, ind.denominator_sql, den_key, den_floor, columns).cast(pl.Float64),
+        pd_: _published_measure(ind, den, ind.denominator_sql, den_key, den_floor, columns, den_floor).cast(
+            pl.Float64
+        ),
     }
     second = {pn: pl.min_horizontal(pn, pd_)} if ind.kind == "share" and ind.unit == "%" else {}
     third = {f"p_value{tag}": _value(ind, pl.col(pn), pl.col(pd_)).cast(pl.Float64)}
