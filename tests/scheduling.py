@@ -2,13 +2,15 @@
 
 Tests that share a fixture wider than one test run on one worker, so that the fixture is set up once:
 a module-scoped fixture keeps its module together, a session fixture of a folder's conftest.py keeps
-the folder together (tests/api: one app and one release per run). The browser tests go module by
-module: a worker that runs one starts its own Streamlit server and Chromium, seconds against the
-minutes the browser tests would take on one worker. The root conftest's warehouses need no group:
-`shared` builds each once for all workers. Every other test goes to whichever worker is free.
+the folder together (tests/api: one app and one release per run). The browser tests go one by one
+(module by module where a module fixture binds them): a worker that runs one starts its own Streamlit
+server and Chromium, seconds against the minutes the browser tests would take on one worker. The root
+conftest's warehouses need no group: `shared` builds each once for all workers. Every other test goes
+to whichever worker is free.
 
-The longest groups go first (by a rough weight per tier), so that no worker is left with a long group
-at the end while the other idles.
+The longest groups go first (by a rough weight per tier, or a test's own `cost` marker in seconds where
+it is far from its tier's), so that no worker is left with a long group at the end while the other
+idles.
 
 pytest-xdist's own `--dist loadgroup` cannot be used: it renames the test ids, which pytest 9 no longer
 allows, so its groups are silently ignored. Instead the workers write each test's group to the run's
@@ -42,10 +44,15 @@ def group_of(item: pytest.Item) -> str:
     for d in shared:
         if d.scope in ("session", "package") and d.baseid not in SPLIT_BY_MODULE:
             return d.baseid
-    return module if shared else item.nodeid
+    # a session fixture of a SPLIT_BY_MODULE folder is set up per worker: only a narrower one binds
+    return module if any(d.scope not in ("session", "package") for d in shared) else item.nodeid
 
 
 def _weight(item: pytest.Item) -> float:
+    """Rough seconds: the test's `cost` marker where it has one (the few long tests), else its tier's."""
+    cost = item.get_closest_marker("cost")
+    if cost is not None:
+        return float(cost.args[0])
     return next((w for tier, w in WEIGHT.items() if item.get_closest_marker(tier) is not None), 1.0)
 
 

@@ -135,6 +135,7 @@ def _mco(*args: str, key: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.cost(25)
 def test_a_changed_key_stops_the_build_unless_new_key(keyed_build, monkeypatch):
     raw, warehouse, first = keyed_build
     before = warehouse.read_bytes()

@@ -1,6 +1,8 @@
-"""Every page in a real headless Chromium at a desktop (1440 px) and a phone (390 px) width: each chart
-is announced by its own description (never only as "Vega visualization"), no tile text is cut short,
-no chart runs off the screen, and a screenshot of each page at each width is saved.
+"""Every page in a real headless Chromium at a desktop (1440 px) and a phone (390 px) width: it renders
+without an error, its tiles show figures, each chart is announced by its own description (never only
+as "Vega visualization"), no tile text is cut short, no chart runs off the screen, and a screenshot of
+each page at each width is saved. One visit per page and width serves all of these; the two widths
+are two tests, so pytest-xdist may run them on two workers (see tests/scheduling.py).
 
 Screenshots go to a temporary folder (or `MCO_SCREENSHOT_DIR`, for a person to look at).
 """
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.pages import DIMENSION_PAGES, PAGES
-from tests.browser.test_overview_browser import SCREENSHOTS, assert_no_errors, screenshot
+from tests.browser.test_overview_browser import SCREENSHOTS, TILE_VALUE, assert_no_errors, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +63,9 @@ def shots_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def visit(browser, url: str, heading: str, width: int):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def visit(context, url: str, heading: str):
+    """A page of `context` (one per width: pages share its cache, so the app's scripts load once)."""
+    page = context.new_page()
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
     settle(page)
@@ -85,26 +88,33 @@ def open_map(page) -> list[str]:
 
 
 def check_page(page, name: str) -> dict[str, list[str]]:
-    """What is wrong with the page as drawn: charts without their own name, cut tiles (on the pages of
-    indicator tiles), clipped charts."""
+    """What is wrong with the page as drawn: charts without their own name, tiles (on the pages of
+    indicator tiles) that are too few, show no figure or are cut, clipped charts."""
     page.wait_for_function(ALL_DRAWN, timeout=120_000)  # every chart drawn, no placeholder left
     page.wait_for_timeout(300)
     names = page.evaluate(CHART_NAMES)
-    return {
+    found = {
         "unnamed": [n for n in names if not n.strip() or n.strip().lower() == GENERIC],
         "cut": page.evaluate(CUT_TILES) if name in TILED else [],
         "clipped": page.evaluate(CLIPPED),
     }
+    if name in TILED:
+        values = [v.strip() for v in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
+        found["tiles"] = [] if len(values) >= 6 else [f"only {len(values)} tiles"]
+        found["tiles"] += [v for v in values if not TILE_VALUE.match(v)]
+    return found
 
 
+@pytest.mark.cost(60)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_names_its_charts_cuts_no_tile_and_is_photographed(server: str, browser, tmp_path, width):
     folder = shots_dir(tmp_path)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems = {}
     charts_seen = 0
+    context = browser.new_context(viewport={"width": width, "height": 900})
     for p in PAGES:
-        page = visit(browser, f"{server}/{p.url_path}", p.heading, width)
+        page = visit(context, f"{server}/{p.url_path}", p.heading)
         try:
             assert_no_errors(page)
             found = check_page(page, p.name)
@@ -119,7 +129,7 @@ def test_every_page_names_its_charts_cuts_no_tile_and_is_photographed(server: st
             page.close()
     assert not problems, problems
     assert charts_seen >= 10, "the policy pages draw charts"
-    page = visit(browser, f"{server}/adoption", "Adoption", width)  # ADO-1: published by region
+    page = visit(context, f"{server}/adoption", "Adoption")  # ADO-1: published by region
     try:
         names = open_map(page)
         text = page.inner_text("body")
@@ -127,6 +137,7 @@ def test_every_page_names_its_charts_cuts_no_tile_and_is_photographed(server: st
         (folder / shot.name).write_bytes(shot.read_bytes())
     finally:
         page.close()
+        context.close()
     maps = [n for n in names if n.startswith("Map.")]
     assert maps and "regions coloured" in maps[0], names  # the map says what it shows, in words
     assert "© EuroGeographics for the administrative boundaries" in text

@@ -42,6 +42,7 @@ def metric(page, label: str) -> str:
     return tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+@pytest.mark.cost(40)  # its own two-build warehouse and server
 def test_data_quality_page_in_a_browser(dq_server: str, browser, two_builds: Path):
     with duckdb.connect(str(two_builds), read_only=True) as con:
         rows_in, quarantined = con.sql(

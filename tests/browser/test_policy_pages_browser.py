@@ -1,7 +1,6 @@
-"""The policy dashboard in a real headless browser: every page renders, filters live in the URL, a copied
-link reproduces the figures, a chart's CSV downloads with its rows and metadata, hostile links are safe.
-
-Saves artifacts/screenshots/<page>.png for every page, for a person to look at.
+"""The policy dashboard in a real headless browser: filters live in the URL, a copied link reproduces the
+figures, a chart's CSV downloads with its rows and metadata, hostile links are safe. (That every page
+renders, with its tiles, and its screenshots at two widths: tests/browser/test_accessibility_browser.py.)
 """
 
 from __future__ import annotations
@@ -12,28 +11,14 @@ import re
 import duckdb
 import pytest
 
-from dashboard.pages import DIMENSION_PAGES
-from dashboard.pages import PAGES as ALL_PAGES
 from tests.browser.test_overview_browser import (
-    SCREENSHOTS,
-    TILE_VALUE,
     assert_no_errors,
     go_to,
-    screenshot,
     settle,
 )
 from tests.dashboard.test_pages_apptest import cli, expected_tiles
 
 pytestmark = pytest.mark.browser
-
-# url path, navigation title, heading, screenshot name (the programmes and downloads pages have their own)
-PAGES = [
-    (p.url_path, p.title, p.heading, p.name) for p in ALL_PAGES if p.name not in ("programmes", "downloads")
-]
-TILED = {"overview", *(p.name for p in DIMENSION_PAGES)}  # the pages of indicator tiles and charts
-
-
-CHART_DRAWN = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 
 
 def open_url(page, url: str, heading: str) -> None:
@@ -68,25 +53,6 @@ def wait_for_tiles(page, ids: set[str], timeout_ms: int = 60_000) -> dict[str, s
         page.wait_for_timeout(300)
         waited += 300
     return tile_values(page)
-
-
-def test_every_page_renders_in_a_browser(server: str, browser):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    try:
-        for path, _, heading, name in PAGES:
-            open_url(page, f"{server}/{path}", heading)
-            if name in TILED:
-                page.wait_for_selector(CHART_DRAWN)
-                values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-                assert len(values) >= 6 and all(TILE_VALUE.match(v.strip()) for v in values), (name, values)
-            assert_no_errors(page)
-            if path in ("data_quality", "methodology"):
-                continue  # their own browser tests save these (data quality with two builds of history)
-            screenshot(page, f"{name}.png")
-            assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
-    finally:
-        page.close()
 
 
 def test_filters_live_in_the_url_and_a_copied_link_reproduces_the_view(server: str, browser, small_warehouse):

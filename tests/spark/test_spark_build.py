@@ -51,6 +51,7 @@ def _schema(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
     )
 
 
+@pytest.mark.cost(70)  # the Spark session and the small build on it
 def test_every_table_equals_the_duckdb_build(spark_small, small_warehouse):
     """Same tables, column types, rows and row order: staging, quarantine and accounting (shared), every
     curated table and mart (Spark), and the cubes computed from them, public cube cell for cell."""
