@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.pages import DIMENSION_PAGES, PAGES
-from tests.browser.test_overview_browser import SCREENSHOTS, TILE_VALUE, assert_no_errors, screenshot
+from tests.browser.test_overview_browser import SCREENSHOTS, TILE_VALUE, assert_no_errors, frames, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,7 @@ TILED = {"overview", *(p.name for p in DIMENSION_PAGES)}  # the pages of indicat
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} canvas, {CHART} svg"
 GENERIC = "vega visualization"
+METRIC = '[data-testid="stMetricValue"]'
 
 # Charts on show: not those in a tab that is not open (Vega draws a chart when its tab opens).
 VISIBLE = f"[...document.querySelectorAll('{CHART}')].filter(c => c.offsetParent !== null)"
@@ -54,7 +55,7 @@ def settle(page, timeout_ms: int = 120_000) -> None:
     """Wait until the script run has finished and the charts have drawn (a first visit on a busy
     machine computes every figure once, so allow it time)."""
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
-    page.wait_for_timeout(500)
+    frames(page)
 
 
 def shots_dir(tmp_path: Path) -> Path:
@@ -90,8 +91,10 @@ def open_map(page) -> list[str]:
 def check_page(page, name: str) -> dict[str, list[str]]:
     """What is wrong with the page as drawn: charts without their own name, tiles (on the pages of
     indicator tiles) that are too few, show no figure or are cut, clipped charts."""
+    if name in TILED:  # the page's tiles come first: wait for them rather than race the script run
+        page.wait_for_function(f"() => document.querySelectorAll('{METRIC}').length >= 6", timeout=120_000)
     page.wait_for_function(ALL_DRAWN, timeout=120_000)  # every chart drawn, no placeholder left
-    page.wait_for_timeout(300)
+    frames(page)
     names = page.evaluate(CHART_NAMES)
     found = {
         "unnamed": [n for n in names if not n.strip() or n.strip().lower() == GENERIC],
@@ -99,7 +102,7 @@ def check_page(page, name: str) -> dict[str, list[str]]:
         "clipped": page.evaluate(CLIPPED),
     }
     if name in TILED:
-        values = [v.strip() for v in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
+        values = [v.strip() for v in page.locator(METRIC).all_inner_texts()]
         found["tiles"] = [] if len(values) >= 6 else [f"only {len(values)} tiles"]
         found["tiles"] += [v for v in values if not TILE_VALUE.match(v)]
     return found

@@ -29,6 +29,15 @@ def settle(page) -> None:
     page.wait_for_timeout(500)
 
 
+def frames(page, count: int = 2) -> None:
+    """Wait until the browser has drawn `count` more frames (what was just laid out is on screen)."""
+    page.evaluate(
+        "n => new Promise(done => { const next = k => k ? requestAnimationFrame(() => next(k - 1)) : done();"
+        " next(n); })",
+        count,
+    )
+
+
 def screenshot(page, name: str) -> Path:
     """A whole-page picture: Streamlit scrolls inside its own container, so grow the viewport to fit it."""
     height = page.evaluate(
@@ -39,7 +48,12 @@ def screenshot(page, name: str) -> Path:
     )
     width = page.viewport_size["width"]
     page.set_viewport_size({"width": width, "height": int(min(max(height, 800), 12_000))})
-    page.wait_for_timeout(700)  # charts re-measure after a resize
+    frames(page, 3)  # charts re-measure after a resize: let them draw again
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+            .filter(c => c.offsetParent !== null).every(c => c.querySelector('svg, canvas'))""",
+        timeout=60_000,
+    )
     path = SCREENSHOTS / name
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": width, "height": 1000})
