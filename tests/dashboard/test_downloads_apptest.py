@@ -43,6 +43,8 @@ def test_lists_public_releases_with_metadata(small_warehouse: Path, releases: Pa
     assert box.options == [f"{public[0]} (latest)"] and box.value == public[0]
     assert at.query_params["release"] == public[0]
     package = json.loads((releases / public[0] / "datapackage.json").read_text())
+    build = next(m for m in at.metric if m.label == "Build")  # short enough for its tile at 1440 px
+    assert build.value == package["build_id"][:8] and package["build_id"] in build.help
     apa, bibtex, plain = (c.value for c in at.code[:3])
     assert plain == package["citation"]
     release = package["release"]
