@@ -160,6 +160,12 @@ FUNNEL: tuple[Stage, ...] = (
     Stage("employed_12m", "Employed at 12 months", "employed_learners_12m"),
 )
 
+# Stages counted within another stage's learners (completions are of enrolled learners: the mart joins
+# them to enrolments): published, each is capped at its parent's published count, so noise never shows
+# more completers than enrolled learners. The other stages are not subsets (an award without pathway
+# events), so they are not capped.
+WITHIN_STAGE = {"completed": "enrolled"}
+
 PEER_KEYS = ("isced_f_broad", "eqf_level")
 BASIS_FIELD_EQF, BASIS_FIELD = "field and EQF level", "field only"
 ABOVE, WITHIN, BELOW = "above most peers", "within the usual range", "below most peers"
@@ -412,7 +418,7 @@ def _funnel_counts(rows: pl.DataFrame, rules: Disclosure) -> dict[str, int]:
             cellkey.perturb(pl.col(s.key), pl.col(f"{s.key}_key"), rules.min_people).alias(s.key)
             for s in FUNNEL
         ]
-    )
+    ).with_columns([pl.min_horizontal(child, parent).alias(child) for child, parent in WITHIN_STAGE.items()])
     return {k: int(v) for k, v in shown.row(0, named=True).items()}
 
 
@@ -504,11 +510,15 @@ def funnel(rows: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
 def funnel_table(mart: pl.DataFrame, rules: Disclosure | None = None) -> pl.DataFrame:
     """The funnel of every programme (long: one row per programme and stage), for the release."""
     rules = rules or settings().disclosure
+    column = {s.key: s.column for s in FUNNEL}
     parts = []
     for i, s in enumerate(FUNNEL, start=1):
         n = pl.col(s.column).cast(pl.Int64)
         hidden = (n > 0) & (n < rules.min_people)
-        shown = _count(mart, s.column, rules.min_people).cast(pl.Int64)
+        shown = _count(mart, s.column, rules.min_people)
+        if s.key in WITHIN_STAGE:
+            shown = pl.min_horizontal(shown, _count(mart, column[WITHIN_STAGE[s.key]], rules.min_people))
+        shown = shown.cast(pl.Int64)
         parts.append(
             mart.select(
                 "credential_id",

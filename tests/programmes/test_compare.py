@@ -291,6 +291,26 @@ def test_programme_counts_are_perturbed_with_their_cell_keys():
     assert enrolled != 200 and abs(enrolled - 200) <= 7  # D(200) = 7
 
 
+def test_noise_never_shows_more_completers_than_enrolled():
+    """Every enrolled learner completed: each stage's own noise would often show more completers than
+    enrolled learners; published, completers are capped at the enrolled count (funnel and release)."""
+    rows = [
+        programme(f"A{i}", provider=f"Q{i}", enrolled_learners=60, completed_learners=60) for i in range(64)
+    ]
+    keyed = mart(rows).with_columns(
+        pl.int_range(pl.len()).alias("enrolled_learners_key"),
+        (pl.int_range(pl.len()) * 97 + 11).alias("completed_learners_key"),
+    )
+    long = funnel_table(keyed, RULES).pivot(on="stage", index="credential_id", values="learners")
+    assert (long["completed"] <= long["enrolled"]).all()
+    assert (long["enrolled"] != 60).any()  # the noise is there
+    for cid in ("A0", "A1", "A2", "A3"):
+        stages = funnel(keyed.filter(pl.col("credential_id") == cid), RULES)
+        shown = dict(zip(stages["stage"], stages["learners"], strict=True))
+        assert shown["completed"] <= shown["enrolled"]
+        assert stages.filter(pl.col("stage") == "completed")["share_of_enrolled"].item() <= 100.0
+
+
 def test_funnel_and_table_share_one_employment_figure():
     """The funnel's employment share is the table's employment rate (same base, same perturbed counts)."""
     rows = [programme(f"M{i}", provider=f"Q{i}", observed_12m=120, employed_12m=80 + i) for i in range(3)]
