@@ -50,10 +50,15 @@ _DIMENSION_WINDOW = {"outcomes": 12}
 
 def window_months(ind: Indicator) -> int:
     """The months after a record's date before it can be measured (0: measurable at once): the longest
-    `eligible_<N>m` / `months_after_award = N` window in its SQL, 12 for any outcome indicator."""
+    `eligible_<N>m` / `months_after_award = N` window in its SQL, 12 for any outcome indicator; a gap
+    or a growth has the window of the indicator it is computed from."""
     explicit = getattr(ind, "window_months", None)  # a registry field, should the registry add one
     if isinstance(explicit, int):
         return explicit
+    if ind.gap is not None:  # a gap between two groups' values of another indicator has that one's window
+        return window_months(BY_ID[ind.gap.of])
+    if ind.growth_of is not None:
+        return window_months(BY_ID[ind.growth_of])
     sql = " ".join(s for s in (ind.numerator_sql, ind.denominator_sql) if s)
     found = [int(a or b) for a, b in _WINDOW.findall(sql)]
     return max(found + [_DIMENSION_WINDOW.get(ind.dimension, 0)])

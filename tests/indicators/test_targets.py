@@ -46,6 +46,9 @@ def test_windows_read_off_the_sql():
     assert window_months(UP) == 0
     assert window_months(STACK) == 36
     assert window_months(BY_ID["OUT-5"]) == 12
+    # a gap has its source's window (INC-3s: FLX-1's 36 months of stacking), a growth its count's
+    assert window_months(BY_ID["INC-3s"]) == window_months(BY_ID["FLX-1"]) == 36
+    assert window_months(BY_ID["ADO-2"]) == window_months(BY_ID["ADO-1"]) == 0
     assert window_closes(STACK, 2023) == date(2026, 12, 31)
 
 
