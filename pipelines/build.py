@@ -22,7 +22,7 @@ from pipelines import buildprofile, cellkey, pseudonymise
 from pipelines.buildguard import SignalGuard, build_lock, building_prefix, remove_stale
 from pipelines.errors import BuildFailed, ObservatoryError
 from pipelines.impact.tables import build_tables
-from pipelines.indicators.engine import BREAKDOWNS, compute, published, raw
+from pipelines.indicators.engine import BREAKDOWNS, compute_all, published, raw
 from pipelines.indicators.registry import BY_ID, INDICATORS
 from pipelines.indicators.targets import assess_targets
 from pipelines.settings import REQUIRED_TABLES, DuckDBSettings, Target, settings
@@ -437,7 +437,7 @@ def _run_sql(con: duckdb.DuckDBPyConnection, model: Model, explain: Path | None 
 def _cube(con: duckdb.DuckDBPyConnection) -> None:
     """Every indicator for every breakdown it has, unfiltered: the raw cube (internal, for checks) and
     the public cube after disclosure control, which the dashboard and downloads read."""
-    cube = pl.concat([compute(con, by=by) for by in BREAKDOWNS])
+    cube = compute_all(con, bys=BREAKDOWNS)
     public = published(cube)
     for name, frame in (("mart_indicator_cube", raw(cube)), ("pub_indicator_cube", public)):
         con.register("cube_frame", frame)
