@@ -30,11 +30,19 @@ def one_by_one(con, bys, **kw) -> pl.DataFrame:
     ids=["all", "one-country", "nothing-in-view"],
 )
 def test_every_breakdown_at_once_equals_one_by_one(con, filters):
-    together = compute_all(con, filters=filters)
-    assert_frame_equal(together, one_by_one(con, BREAKDOWNS, filters=filters))
-    assert_frame_equal(published(together), published(one_by_one(con, BREAKDOWNS, filters=filters)))
+    # every breakdown unfiltered (the build's cube); filtered, one of each kind (the overall total, a
+    # plain one, a code list, one with years, one of learners) keeps the one-by-one side short
+    bys = (
+        list(BREAKDOWNS)
+        if filters == Filters()
+        else ["overall", "country", "vpl_outcome", "region_year", "sex"]
+    )
+    together = compute_all(con, bys=bys, filters=filters)
+    one = one_by_one(con, bys, filters=filters)
+    assert_frame_equal(together, one)
+    assert_frame_equal(published(together), published(one))
     assert together["breakdown"].unique(maintain_order=True).to_list() == [
-        b for b in BREAKDOWNS if b in set(together["breakdown"])
+        b for b in bys if b in set(together["breakdown"])
     ]
     if filters.year_to == 1901:  # nothing in view: only cells that stand without records
         assert together.filter(pl.col("breakdown") == "overall").height > 0
