@@ -115,7 +115,9 @@ def _types(doc: dict) -> set[str]:
     out = set()
     for t in as_list(doc.get("type", doc.get("@type"))):
         if isinstance(t, str):
-            out.add(t.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+            if "#" in t or "/" in t or ":" in t:
+                t = t.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            out.add(t)
     return out
 
 
@@ -177,7 +179,7 @@ class _Reader:
         self.files: list[FileOutcome] = []
         self.published: list[dict] = []  # CTDL aggregate outcome rows (ctdl.py)
         # award id -> (content hash, file, line, row in the sink) of its first delivery
-        self.awards_seen: dict[str, tuple[str, FileOutcome, int, int]] = {}
+        self.awards_seen: dict[str, tuple[bytes, FileOutcome, int, int]] = {}
         self.conflicts: dict[str, list[tuple[FileOutcome, int]]] = {}  # award id -> later deliveries
         self._finishing = False  # past reading: OB2 assertions mapped in `finish` are not capped
 
@@ -907,11 +909,15 @@ _AWARD_CONTENT = (
 )
 
 
-def _content_hash(rec: dict, scope: str) -> str:
+def _content_hash(rec: dict, scope: str) -> bytes:
     """Content hash of one mapped credential (`_AWARD_CONTENT`) with its ids as the document wrote them
-    (the file scope of local ids taken off); never shown, never stored."""
-    text = "\x1f".join(str(rec.get(k) or "").removeprefix(scope) for k in _AWARD_CONTENT)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    (the file scope of local ids taken off); never shown, never stored, only compared."""
+    get = rec.get
+    values = [str(get(k) or "") for k in _AWARD_CONTENT]
+    text = "\x1f".join(values)
+    if scope in text:  # a local id scoped to the file (rare): take the scope off where a value starts
+        text = "\x1f".join([v.removeprefix(scope) for v in values])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def _kind(value) -> str:
