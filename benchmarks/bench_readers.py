@@ -7,10 +7,11 @@ credentials, peak memory < 2 GB. Each measurement runs in its own process so its
     python benchmarks/bench_readers.py --count 200000
     python benchmarks/bench_readers.py --count 200000 --workers 1   # the folder read without a pool
 
-The folder is read by the process pool of `pipelines/sources/standards/parallel.py` (MCO_READ_WORKERS,
-default the CPU count); an NDJSON file is one file, read in one process. Each line gives the wall
-rate, the rate per CPU second (the reading process and its workers together) and the worker count;
-peak memory is the reading process's and, with a pool, the largest worker's.
+Both are read with the process pool of `pipelines/sources/standards/parallel.py` (MCO_READ_WORKERS,
+default the CPU count; 1 reads in one process): the folder by chunks of files, the NDJSON file by
+chunks of lines (one chunk in N read by the reading process itself, the rest by N - 1 workers). Each
+line gives the wall rate, the rate per CPU second (the reading process and its workers together) and
+the worker count; peak memory is the reading process's and, with a pool, the largest worker's.
     python benchmarks/bench_readers.py --hostile   # the denial-of-service inputs of issue #10
 
 `--hostile` times the inputs that once took minutes or gigabytes: a 2 MB array of 1M integers, a
@@ -140,7 +141,13 @@ def measure(target: Path) -> None:
             {
                 "seconds": seconds,
                 "cpu": cpu,
-                "workers": workers if target.is_dir() and len(delivery.files) >= parallel.MIN_FILES else 1,
+                "workers": workers
+                if (
+                    len(delivery.files) >= parallel.MIN_FILES
+                    if target.is_dir()
+                    else loaded >= parallel.MIN_LINES
+                )
+                else 1,
                 "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "loaded": loaded,
                 "files": len(delivery.files),

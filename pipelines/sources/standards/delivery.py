@@ -115,7 +115,9 @@ def _types(doc: dict) -> set[str]:
     out = set()
     for t in as_list(doc.get("type", doc.get("@type"))):
         if isinstance(t, str):
-            out.add(t.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+            if "#" in t or "/" in t or ":" in t:
+                t = t.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            out.add(t)
     return out
 
 
@@ -156,6 +158,17 @@ def _from_jwt_claims(payload: dict) -> dict:
     return vc
 
 
+@dataclass(slots=True)
+class LineState:
+    """Where a file read line by line stands: its non-blank lines so far (`seen`), those that parsed
+    (`good`), the last line's number and the first line that could not be read (number, message)."""
+
+    seen: int = 0
+    good: int = 0
+    lineno: int = 0
+    first_error: tuple[int, str] | None = None
+
+
 @dataclass
 class _Budget:
     """Uncompressed bytes still allowed to one top-level archive and everything nested in it."""
@@ -177,9 +190,10 @@ class _Reader:
         self.files: list[FileOutcome] = []
         self.published: list[dict] = []  # CTDL aggregate outcome rows (ctdl.py)
         # award id -> (content hash, file, line, row in the sink) of its first delivery
-        self.awards_seen: dict[str, tuple[str, FileOutcome, int, int]] = {}
+        self.awards_seen: dict[str, tuple[bytes, FileOutcome, int, int]] = {}
         self.conflicts: dict[str, list[tuple[FileOutcome, int]]] = {}  # award id -> later deliveries
         self._finishing = False  # past reading: OB2 assertions mapped in `finish` are not capped
+        self.pool = None  # the worker processes while `parallel.read_jobs` reads with them
 
     # ------------------------------------------------------------------------------------ walking
 
@@ -267,7 +281,7 @@ class _Reader:
         if ext in LINE_EXTENSIONS:
             check_size(size, self.limits.max_credential_bytes, "MCO_MAX_CREDENTIAL_BYTES")
             with open(path, "rb") as fh:
-                self._read_lines(out, bounded_lines(fh, self.limits.max_json_bytes, size))
+                self._read_lines(out, bounded_lines(fh, self.limits.max_json_bytes, size), True)
             return False
         check_document_size(size, self.limits)
         data = path.read_bytes()
@@ -322,7 +336,7 @@ class _Reader:
             if ext in LINE_EXTENSIONS:
                 reader = io.BufferedReader(fh, 1 << 20)
                 lines = bounded_lines(reader, self.limits.max_json_bytes, info.file_size)
-                self._read_lines(out, lines)
+                self._read_lines(out, lines, True)
                 return False
             head = fh.read(4)
             if ext == ".zip" or head == ZIP_MAGIC:
@@ -442,12 +456,23 @@ class _Reader:
                 f"{first['source_line']}: {first['detail']}"
             )
 
-    def _read_lines(self, out: FileOutcome, lines) -> None:
-        """NDJSON or one JWT per line: a bad line is quarantined, the rest loads; all bad -> reject."""
-        seen = good = lineno = 0
-        first_error: tuple[int, str] | None = None
+    def _read_lines(self, out: FileOutcome, lines, streamed: bool = False) -> None:
+        """NDJSON or one JWT per line: a bad line is quarantined, the rest loads; all bad -> reject.
+        A `streamed` file (NDJSON, not a document split into lines) of many lines is mapped in a
+        process pool when there are workers (`parallel.read_lines`)."""
+        state = LineState()
+        if streamed and self.workers > 1:
+            parallel.read_lines(self, out, lines, state)
+        else:
+            self._take_lines(out, lines, state)
+        self._end_lines(out, state)
+
+    def _take_lines(self, out: FileOutcome, lines, state: LineState) -> None:
+        """Read `lines`, numbered on from `state.lineno`, into `out`; `state` is left where they end."""
+        seen, good, first_error = state.seen, state.good, state.first_error
+        lineno = start = state.lineno
         max_records, max_problems = self.limits.max_credentials_per_file, self.limits.max_problems_per_file
-        for lineno, raw in enumerate(lines, 1):  # noqa: B007 - lineno is read after the loop
+        for lineno, raw in enumerate(lines, start + 1):  # noqa: B007 - lineno is read after the loop
             if out.records_in > max_records or out.records_quarantined > max_problems:
                 self._check_caps(out)
             if raw is TOO_LONG:
@@ -492,18 +517,21 @@ class _Reader:
                     self._take(item, signed, out, lineno, f"$[{i}]")
             else:
                 self._take(obj, signed, out, lineno, "$")
+        state.seen, state.good, state.first_error, state.lineno = seen, good, first_error, lineno
+
+    def _end_lines(self, out: FileOutcome, state: LineState) -> None:
+        """The checks once every line of a file is read."""
         self._check_caps(out)
-        if seen == 0:
+        if state.seen == 0:
             raise ParseError(
-                "the file is empty (0 bytes)" if lineno == 0 else "the file holds only blank lines"
+                "the file is empty (0 bytes)" if state.lineno == 0 else "the file holds only blank lines"
             )
-        if good == 0 and first_error is not None:
+        if state.good == 0 and state.first_error is not None:
             out._quarantine.clear()
-            if seen == 1:
-                raise ParseError(first_error[1])
-            raise ParseError(
-                f"none of its {seen} lines could be read (line {first_error[0]}: {first_error[1]})"
-            )
+            line, message = state.first_error
+            if state.seen == 1:
+                raise ParseError(message)
+            raise ParseError(f"none of its {state.seen} lines could be read (line {line}: {message})")
 
     # ------------------------------------------------------------------------------------ records
 
@@ -556,7 +584,7 @@ class _Reader:
             return
 
         if ctdl.is_ctdl(obj):  # Credential Engine CTDL: specifications and published outcomes (ctdl.py)
-            ctdl.take(self, obj, out, line)
+            self._ctdl(obj, out, line)
             return
         types = _types(obj)
         if "VerifiablePresentation" in types:
@@ -652,6 +680,9 @@ class _Reader:
             out._counts[SPLIT_NOTE] += 1
         self._load(rec, obj, out, line)
 
+    def _ctdl(self, obj: dict, out: FileOutcome, line: int) -> None:
+        ctdl.take(self, obj, out, line)
+
     def _load(self, rec: dict, doc: dict, out: FileOutcome, line: int) -> None:
         """Add one mapped award (`_add_award`) with the labels its mapping left unknown."""
         self._add_award(rec, out, line, *self._award_context(rec, doc))
@@ -663,18 +694,22 @@ class _Reader:
         derived = stable_id("award", _canonical(doc)) if rec["award_id"] is None else None
         return take_unmapped(), derived, doc.get("credentialStatus")
 
-    def _add_award(self, rec: dict, out: FileOutcome, line: int, unmapped, derived, credential_status):
+    def _add_award(
+        self, rec: dict, out: FileOutcome, line: int, unmapped, derived, credential_status, digest=None
+    ):
         """Add one mapped award, unless its id was already delivered: an identical re-delivery (same
         content hash) is loaded once, two documents giving one id different content are both kept aside.
-        `derived` is the award id derived from the document's content, for a record without one."""
+        `derived` is the award id derived from the document's content, for a record without one;
+        `digest` its content hash (`award_digest`) when it is known already."""
         for element, text in unmapped:
             if rec.get(_UNMAPPED_FIELDS[element]) is None:  # nothing else in the record gave it
                 out._counts[f"{_UNMAPPED_NOTE} {element} value {_shown_label(text)}"] += 1
-        if rec["award_id"] is None:
-            rec["award_id"] = derived
-            out._counts["derived award id"] += 1
-        digest = _content_hash(rec, out.name + "#")
         award_id = rec["award_id"]
+        if award_id is None:
+            award_id = rec["award_id"] = derived
+            out._counts["derived award id"] += 1
+        if digest is None:
+            digest = _content_hash(rec, out.name + "#")
         first = self.awards_seen.get(award_id)
         if first is not None:
             first_digest, first_out, first_line, _row = first
@@ -907,11 +942,23 @@ _AWARD_CONTENT = (
 )
 
 
-def _content_hash(rec: dict, scope: str) -> str:
+def _content_hash(rec: dict, scope: str) -> bytes:
     """Content hash of one mapped credential (`_AWARD_CONTENT`) with its ids as the document wrote them
-    (the file scope of local ids taken off); never shown, never stored."""
-    text = "\x1f".join(str(rec.get(k) or "").removeprefix(scope) for k in _AWARD_CONTENT)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    (the file scope of local ids taken off); never shown, never stored, only compared."""
+    get = rec.get
+    values = [str(get(k) or "") for k in _AWARD_CONTENT]
+    text = "\x1f".join(values)
+    if scope in text:  # a local id scoped to the file (rare): take the scope off where a value starts
+        text = "\x1f".join([v.removeprefix(scope) for v in values])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def award_digest(rec: dict, derived: str | None, file: str) -> bytes:
+    """The content hash `_add_award` computes for a mapped record of `file` (with `derived`, the award
+    id derived from its content, for a record without one)."""
+    if rec["award_id"] is None:
+        rec = {**rec, "award_id": derived}
+    return _content_hash(rec, file + "#")
 
 
 def _kind(value) -> str:

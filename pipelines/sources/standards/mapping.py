@@ -12,7 +12,7 @@ import csv
 import hashlib
 import re
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -193,34 +193,42 @@ def parse_when(value) -> tuple[str, str | None]:
     The date is the one in the timestamp's own offset (what the issuer wrote), so a credential issued
     at 00:30+02:00 keeps its local issue date. Raises ValueError for anything else.
     """
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isdigit() and len(text) >= 9):  # else a Unix timestamp written as text
+            m = _WHEN.fullmatch(text)
+            if not m:
+                raise ValueError("not an ISO 8601 date")
+            y, mo, d, hh, mi, ss, frac, off = m.groups()
+            day = _day(y, mo, d)  # raises for 2023-02-30
+            if hh is None:
+                return day, None
+            if int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 60):
+                raise ValueError("time out of range")
+            frac = ("." + frac[1:]) if frac else ""
+            return day, f"{day}T{hh}:{mi}:{ss or '00'}{frac}{_offset(off) if off else ''}"
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("not a date")
-    if isinstance(value, (int, float)) or (
-        isinstance(value, str) and value.strip().isdigit() and len(value.strip()) >= 9
-    ):
-        ts = datetime.fromtimestamp(float(value), tz=UTC)
-        return ts.date().isoformat(), ts.isoformat()
-    if not isinstance(value, str):
-        raise ValueError("not a date")
-    m = _WHEN.fullmatch(value.strip())
-    if not m:
-        raise ValueError("not an ISO 8601 date")
-    y, mo, d, hh, mi, ss, frac, off = m.groups()
-    day = date(int(y), int(mo), int(d)).isoformat()  # raises for 2023-02-30
-    if hh is None:
-        return day, None
-    if int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 60):
-        raise ValueError("time out of range")
+    ts = datetime.fromtimestamp(float(value), tz=UTC)
+    return ts.date().isoformat(), ts.isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _day(y: str, mo: str, d: str) -> str:
+    """The ISO calendar date of a year, month and day as written; ValueError for one that is none."""
+    return date(int(y), int(mo), int(d)).isoformat()
+
+
+@lru_cache(maxsize=256)
+def _offset(off: str) -> str:
+    """A UTC offset as written (`Z`, `+02`, `+0200`, `+02:00`) -> `+02:00`; ValueError out of range."""
     if off in ("Z", "z"):
-        off = "+00:00"
-    elif off:
-        digits = off[1:].replace(":", "")
-        oh, om = digits[:2], digits[2:] or "00"
-        if int(oh) > 23 or int(om) > 59:
-            raise ValueError("offset out of range")
-        off = f"{off[0]}{oh}:{om}"
-    frac = ("." + frac[1:]) if frac else ""
-    return day, f"{day}T{hh}:{mi}:{ss or '00'}{frac}{off or ''}"
+        return "+00:00"
+    digits = off[1:].replace(":", "")
+    oh, om = digits[:2], digits[2:] or "00"
+    if int(oh) > 23 or int(om) > 59:
+        raise ValueError("offset out of range")
+    return f"{off[0]}{oh}:{om}"
 
 
 def parse_date(value, what: str, path: str) -> tuple[str, str]:
@@ -243,7 +251,10 @@ def pick_date(doc: dict, keys: tuple[str, ...], prefix: str = "$") -> tuple[str 
         value = doc.get(key)
         if value is None or value == "":
             continue
-        return parse_date(value, key, f"{prefix}.{key}")
+        try:
+            return parse_when(value)
+        except (ValueError, OverflowError, OSError):
+            return parse_date(value, key, f"{prefix}.{key}")  # raises its MapError
     return None, None
 
 
