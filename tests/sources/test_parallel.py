@@ -226,6 +226,7 @@ def test_worker_count_from_the_environment():
 def pooled_lines(monkeypatch):
     """Every NDJSON file is read by chunks of three lines (so chunk edges fall between related lines)."""
     monkeypatch.setattr(parallel, "MIN_LINES", 0)
+    monkeypatch.setattr(parallel, "MIN_LINE_WORKERS", 2)  # the pool for lines, on this machine's two CPUs
     monkeypatch.setattr(parallel, "CHUNK_LINES", 3)
 
 
@@ -394,5 +395,18 @@ def test_small_ndjson_is_read_without_workers(tmp_path, monkeypatch):
         raise AssertionError("a pool was started for a small NDJSON file")
 
     monkeypatch.setattr(parallel, "_Pool", no_pool)
+    monkeypatch.setattr(parallel, "MIN_LINE_WORKERS", 2)  # only the file's size keeps the pool away
     _lines(tmp_path, "few.ndjson", *(credential(i) for i in range(20)))
+    assert read_standards([tmp_path], tmp_path, workers=2).tables["awards"].height == 20
+
+
+def test_ndjson_on_two_processes_is_read_without_workers(tmp_path, monkeypatch):
+    """On two CPUs replaying the workers' chunks costs what it saves: the lines are read here."""
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for NDJSON with two reader processes")
+
+    monkeypatch.setattr(parallel, "_Pool", no_pool)
+    monkeypatch.setattr(parallel, "MIN_LINES", 0)
+    _lines(tmp_path, "many.ndjson", *(credential(i) for i in range(20)))
     assert read_standards([tmp_path], tmp_path, workers=2).tables["awards"].height == 20

@@ -461,7 +461,7 @@ class _Reader:
         A `streamed` file (NDJSON, not a document split into lines) of many lines is mapped in a
         process pool when there are workers (`parallel.read_lines`)."""
         state = LineState()
-        if streamed and self.workers > 1:
+        if streamed and self.workers >= parallel.MIN_LINE_WORKERS:
             parallel.read_lines(self, out, lines, state)
         else:
             self._take_lines(out, lines, state)

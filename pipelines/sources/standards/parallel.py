@@ -41,6 +41,10 @@ from pipelines.sources.standards.guards import TOO_LONG
 MIN_FILES = 200  # fewer files are read in this process
 CHUNK_FILES = 64  # files per task sent to a worker
 MIN_LINES = 4000  # an NDJSON file with fewer lines is read in this process
+# ... and so is every NDJSON file on fewer reader processes than this: replaying a worker's chunk costs
+# about two thirds of reading it here (unpickling, bookkeeping), so on two CPUs the pool only spends
+# CPU (measured: docs/BENCHMARKS.md, "NDJSON through the pool"); from three it reads faster
+MIN_LINE_WORKERS = 3
 CHUNK_LINES = 256  # NDJSON lines per task sent to a worker
 CHUNK_BYTES = 4 << 20  # ... and at most about this many bytes of them
 _IN_FLIGHT = 3  # chunks per worker submitted ahead of the one being replayed
