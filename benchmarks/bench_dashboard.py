@@ -32,6 +32,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -78,25 +80,41 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(warehouse: Path, port: int, log: Path, script: str = "dashboard/app.py") -> subprocess.Popen:
+@contextmanager
+def served(warehouse: Path, name: str) -> Iterator[str]:
+    """The dashboard on `warehouse` on a free local port (log in /tmp/<name>_<port>.log): its base URL,
+    the server stopped on the way out."""
+    port = free_port()
+    log = Path("/tmp") / f"{name}_{port}.log"
     env = {**os.environ, "MCO_WAREHOUSE": str(warehouse), "PYTHONPATH": str(ROOT)}
     command = [
-        sys.executable, "-m", "streamlit", "run", script,
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_serving(proc, port, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_serving(proc: subprocess.Popen, port: int, log: Path) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"streamlit exited:\n{log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
+                return
         except OSError:
             time.sleep(0.3)
-    proc.terminate()
     raise SystemExit("streamlit did not start within 90 s")
 
 
@@ -209,10 +227,8 @@ def bench_map(warehouse: Path, chromium: str, rounds: int, countries: list[str])
     """The map page in the browser: cold and warm loads, the measure switch and a country filter."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    server = start_server(warehouse, port, Path("/tmp") / f"bench_map_{port}.log")
-    url = f"http://127.0.0.1:{port}/{MAP_PATH}"
-    try:
+    with served(warehouse, "bench_map") as base:
+        url = f"{base}/{MAP_PATH}"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             try:
@@ -230,12 +246,6 @@ def bench_map(warehouse: Path, chromium: str, rounds: int, countries: list[str])
                     page.close()
             finally:
                 browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
     return {
         "page": "map (ADO-1)",
         "cold_load_s": round(cold, 3),
@@ -293,73 +303,60 @@ def main() -> None:
             if args.json:
                 args.json.write_text(json.dumps({"awards": awards, "map": map_result}, indent=1) + "\n")
             return
-    port = free_port()
-    log = Path("/tmp") / f"bench_dashboard_{port}.log"
-    server = start_server(args.warehouse.resolve(), port, log)
-    base = f"http://127.0.0.1:{port}"
     results = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                # the browser's own first start (fonts, JS bundle) is not the dashboard's: warm it up
-                warm = browser.new_page()
-                warm.goto(f"{base}/methodology", wait_until="load")
-                warm.wait_for_selector("h1:has-text('Methodology')", timeout=60_000)
-                warm.close()
-                charts_on: dict[str, int] = {}
-                for path, heading, _ in PAGES:
-                    url = f"{base}/{path}"
-                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                    cold = load(page, url, heading, 0)
-                    charts_on[path] = page.evaluate(VISIBLE_CHARTS)
-                    page.close()
-                    results.append(
-                        {"page": path or "overview", "charts": charts_on[path], "cold_load_s": cold}
-                    )
-                navigations: dict[str, list[float]] = {path: [] for path, _, _ in PAGES}
-                page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                load(page, f"{base}/methodology", "Methodology", 0)
-                for _ in range(args.rounds):
-                    for path, heading, title in PAGES:
-                        navigations[path].append(navigate(page, title, heading, charts_on[path]))
-                page.close()
-                for result, (path, heading, _) in zip(results, PAGES, strict=True):
-                    url = f"{base}/{path}"
-                    charts = charts_on[path]
-                    warm_loads = []
-                    for _ in range(args.rounds):
-                        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                        warm_loads.append(load(page, url, heading, charts))
-                        page.close()
-                    changes = []
-                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                    load(page, url, heading, charts)
-                    if page.locator(COUNTRY_FILTER).count():  # not every page has the filters
-                        for code in countries[: args.rounds]:
-                            changes.append(change_country(page, code, charts))
-                            page.goto(url, wait_until="commit")  # back to no filter for the next one
-                            page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
-                            wait_rendered(page, charts)
-                    page.close()
-                    result.update(
-                        {
-                            "cold_load_s": round(result["cold_load_s"], 3),
-                            "navigation_s": round(statistics.median(navigations[path]), 3),
-                            "navigation_max_s": round(max(navigations[path]), 3),
-                            "warm_load_s": round(statistics.median(warm_loads), 3),
-                            "filter_change_s": round(statistics.median(changes), 3) if changes else None,
-                            "filter_change_max_s": round(max(changes), 3) if changes else None,
-                        }
-                    )
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
+    with served(args.warehouse.resolve(), "bench_dashboard") as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            # the browser's own first start (fonts, JS bundle) is not the dashboard's: warm it up
+            warm = browser.new_page()
+            warm.goto(f"{base}/methodology", wait_until="load")
+            warm.wait_for_selector("h1:has-text('Methodology')", timeout=60_000)
+            warm.close()
+            charts_on: dict[str, int] = {}
+            for path, heading, _ in PAGES:
+                url = f"{base}/{path}"
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                cold = load(page, url, heading, 0)
+                charts_on[path] = page.evaluate(VISIBLE_CHARTS)
+                page.close()
+                results.append({"page": path or "overview", "charts": charts_on[path], "cold_load_s": cold})
+            navigations: dict[str, list[float]] = {path: [] for path, _, _ in PAGES}
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            load(page, f"{base}/methodology", "Methodology", 0)
+            for _ in range(args.rounds):
+                for path, heading, title in PAGES:
+                    navigations[path].append(navigate(page, title, heading, charts_on[path]))
+            page.close()
+            for result, (path, heading, _) in zip(results, PAGES, strict=True):
+                url = f"{base}/{path}"
+                charts = charts_on[path]
+                warm_loads = []
+                for _ in range(args.rounds):
+                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                    warm_loads.append(load(page, url, heading, charts))
+                    page.close()
+                changes = []
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                load(page, url, heading, charts)
+                if page.locator(COUNTRY_FILTER).count():  # not every page has the filters
+                    for code in countries[: args.rounds]:
+                        changes.append(change_country(page, code, charts))
+                        page.goto(url, wait_until="commit")  # back to no filter for the next one
+                        page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+                        wait_rendered(page, charts)
+                page.close()
+                result.update(
+                    {
+                        "cold_load_s": round(result["cold_load_s"], 3),
+                        "navigation_s": round(statistics.median(navigations[path]), 3),
+                        "navigation_max_s": round(max(navigations[path]), 3),
+                        "warm_load_s": round(statistics.median(warm_loads), 3),
+                        "filter_change_s": round(statistics.median(changes), 3) if changes else None,
+                        "filter_change_max_s": round(max(changes), 3) if changes else None,
+                    }
+                )
+        finally:
+            browser.close()
 
     print(f"warehouse {args.warehouse} ({awards:,} awards), {os.cpu_count()} CPU(s), {args.rounds} round(s)")
     print("seconds until fully rendered; navigation = clicking the page in the menu (median, max);")

@@ -53,20 +53,24 @@ def perturb(count: pl.Expr, key: pl.Expr, floor: int = 0) -> pl.Expr:
     """The published value of a count: true count plus its noise, never negative, and never below
     `floor` when the true count reached it (so a count shown as safe stays at or above the threshold)."""
     value = count + noise(count, key)
-    value = pl.max_horizontal(value, pl.lit(0.0))
-    if floor > 0:
-        value = pl.when(count >= floor).then(pl.max_horizontal(value, pl.lit(float(floor)))).otherwise(value)
+    value = _kept_at(pl.max_horizontal(value, pl.lit(0.0)), count, floor)
     return pl.when(count.is_null()).then(None).otherwise(value)
+
+
+def _kept_at(shown: pl.Expr, true: pl.Expr, floor: float) -> pl.Expr:
+    """`shown`, but never below `floor` where the `true` figure reached it (no floor when 0)."""
+    if floor <= 0:
+        return shown
+    return pl.when(true >= floor).then(pl.max_horizontal(shown, pl.lit(float(floor)))).otherwise(shown)
 
 
 def scale(amount: pl.Expr, count: pl.Expr, key: pl.Expr, floor: float = 0) -> pl.Expr:
     """A sum over people's records (ECTS, a net gain, a reference share) moved with its contributors'
     perturbed count: amount x n' / n, so differencing sums is as noisy as differencing counts. Like a
     count, a sum that reached `floor` (a denominator's threshold) is never published below it."""
-    value = pl.when(count > 0).then(amount * perturb(count, key) / count).otherwise(amount)
-    if floor > 0:
-        value = pl.when(amount >= floor).then(pl.max_horizontal(value, pl.lit(float(floor)))).otherwise(value)
-    return value
+    return _kept_at(
+        pl.when(count > 0).then(amount * perturb(count, key) / count).otherwise(amount), amount, floor
+    )
 
 
 def combine(*keys: pl.Expr) -> pl.Expr:

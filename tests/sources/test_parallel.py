@@ -172,8 +172,8 @@ def test_pool_with_limits_reached_through_duplicates(tmp_path, pooled):
     _same(_read(tmp_path, 2, limits), serial)
 
 
-def _die(files):
-    os._exit(3)  # a worker killed mid-delivery
+def _die(*args):
+    os._exit(3)  # a worker killed mid-delivery (a chunk of files or of lines)
 
 
 def test_pool_that_breaks_leaves_the_rest_to_this_process(tmp_path, pooled, monkeypatch):
@@ -359,14 +359,10 @@ def test_ndjson_pool_with_limits(tmp_path, pooled_lines):
     _same(_read(tmp_path, 2, limits), serial)
 
 
-def _die_lines(*args):
-    os._exit(3)  # a worker killed mid-file
-
-
 def test_ndjson_pool_that_breaks_leaves_the_rest_to_this_process(tmp_path, pooled_lines, monkeypatch):
     ndjson_delivery(tmp_path)
     serial = _read(tmp_path, 1)
-    monkeypatch.setattr(parallel, "_read_lines_chunk", _die_lines)
+    monkeypatch.setattr(parallel, "_read_lines_chunk", _die)
     _same(_read(tmp_path, 2), serial)
 
 

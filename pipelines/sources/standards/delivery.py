@@ -459,7 +459,7 @@ class _Reader:
     def _read_lines(self, out: FileOutcome, lines, streamed: bool = False) -> None:
         """NDJSON or one JWT per line: a bad line is quarantined, the rest loads; all bad -> reject.
         A `streamed` file (NDJSON, not a document split into lines) of many lines is mapped in a
-        process pool when there are workers (`parallel.read_lines`)."""
+        process pool from `parallel.MIN_LINE_WORKERS` reader processes (`parallel.read_lines`)."""
         state = LineState()
         if streamed and self.workers >= parallel.MIN_LINE_WORKERS:
             parallel.read_lines(self, out, lines, state)
