@@ -9,10 +9,12 @@ Screenshots go to a temporary folder (or `MCO_SCREENSHOT_DIR`, for a person to l
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.pages import DIMENSION_PAGES, PAGES
 from tests.browser.test_overview_browser import SCREENSHOTS, TILE_VALUE, assert_no_errors, frames, screenshot
@@ -94,6 +96,10 @@ def check_page(page, name: str) -> dict[str, list[str]]:
     if name in TILED:  # the page's tiles come first: wait for them rather than race the script run
         page.wait_for_function(f"() => document.querySelectorAll('{METRIC}').length >= 6", timeout=120_000)
     page.wait_for_function(ALL_DRAWN, timeout=120_000)  # every chart drawn, no placeholder left
+    # Vega writes a drawing's name as it renders it: a chart that has just drawn gets a moment; one
+    # still unnamed after it is reported below
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"() => ({CHART_NAMES})().every(n => n.trim())", timeout=10_000)
     frames(page)
     names = page.evaluate(CHART_NAMES)
     found = {
